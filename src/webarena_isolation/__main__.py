@@ -1,0 +1,5 @@
+"""``python -m webarena_isolation``."""
+
+from webarena_isolation.cli import main
+
+main()

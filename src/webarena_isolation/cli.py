@@ -1,0 +1,259 @@
+"""The ``webarena-isolation`` command: parse, call the library, map errors to exit codes.
+
+Exit codes: 0 ok; 1 a known error (or a task ended in ``error``); 2 usage; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any, NoReturn, Optional
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from webarena_isolation import engine
+from webarena_isolation.agents.command import CommandAgent
+from webarena_isolation.agents.offline import OfflineAgent
+from webarena_isolation.backends.local import run_local
+from webarena_isolation.catalog import load_catalog
+from webarena_isolation.cleanup import live_environments, remove_leftovers
+from webarena_isolation.errors import CatalogError, IsolationError
+from webarena_isolation.progress import TaskBoard
+from webarena_isolation.providers import provider_for_model
+from webarena_isolation.runner import (
+    RunSettings,
+    StopFlag,
+    finish_run,
+    prepare_run_dir,
+    run_info,
+)
+from webarena_isolation.tasks import load_task_pool, select_tasks
+
+logger = logging.getLogger(__name__)
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Run WebArena tasks in parallel, each against its own isolated Docker containers.",
+)
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_INTERRUPTED = 130
+
+
+def _fail(exc: IsolationError) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    raise typer.Exit(exc.exit_code)
+
+
+def _log_to(path: Path, verbose: bool) -> None:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("webarena_isolation")
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.addHandler(handler)
+
+
+def _summary_table(summary: dict[str, Any]) -> Table:
+    table = Table(title=f"run {summary['run_id']} — {summary['wall_s']:.1f} s")
+    for column in ("task", "sites", "status", "ports", "start", "agent", "teardown", "error"):
+        table.add_column(column)
+    for task in summary["tasks"]:
+        t = task["timings_s"]
+        table.add_row(
+            str(task["task_id"]),
+            ", ".join(task["sites"]),
+            task["status"],
+            ", ".join(str(p) for p in task["ports"].values()),
+            f"{t.get('start', 0):.1f}s",
+            f"{t.get('agent', 0):.1f}s",
+            f"{t.get('teardown', 0):.1f}s",
+            (task.get("error") or "")[:60],
+        )
+    return table
+
+
+@app.command()
+def run(
+    tasks: Annotated[str, typer.Option(help="Task ids: 78 | 78,79,80 | 78-82 | 1,5-7.")],
+    model: Annotated[str, typer.Option(help="Model name, e.g. gemini-2.5-pro.")],
+    max_workers: Annotated[int, typer.Option(min=1, help="Environments at once.")] = 2,
+    provider: Annotated[
+        Optional[str], typer.Option(help="google|openai|anthropic|openai-compatible.")
+    ] = None,
+    agent_cmd: Annotated[
+        Optional[str],
+        typer.Option(help="Run this per task instead of the built-in offline agent."),
+    ] = None,
+    catalog: Annotated[str, typer.Option(help="Built-in catalog name or .toml file.")] = "demo",
+    task_source: Annotated[
+        Optional[str],
+        typer.Option(help="config_files/ dir or test.raw.json (default: webarena-verified's)."),
+    ] = None,
+    results_dir: Annotated[Path, typer.Option(help="Where run folders go.")] = Path(
+        "parallel_demo_results"
+    ),
+    agent_timeout: Annotated[float, typer.Option(help="Seconds per task for the agent.")] = 600,
+    bind_host: Annotated[str, typer.Option(help="Interface ports are published on.")] = (
+        "127.0.0.1"
+    ),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug log.")] = False,
+) -> None:
+    """Run tasks, each in a fresh environment of its own, and write a results folder."""
+    try:
+        configs = select_tasks(tasks, load_task_pool(task_source))
+        chosen_provider = provider_for_model(model, provider)
+        site_catalog = load_catalog(catalog)
+        for config in configs:
+            for kind in config.get("sites", []):
+                site_catalog.site(kind)
+        agent = CommandAgent(agent_cmd) if agent_cmd else OfflineAgent()
+        client = engine.connect()
+        kinds = sorted({kind for c in configs for kind in c.get("sites", [])})
+        engine.require_images(
+            client,
+            site_catalog.images(kinds),
+            hints={site_catalog.site(k).image: site_catalog.site(k).load_hint for k in kinds},
+        )
+    except IsolationError as exc:
+        _fail(exc)
+
+    settings = RunSettings(
+        catalog=site_catalog,
+        agent=agent,
+        model=model,
+        provider=chosen_provider,
+        max_workers=max_workers,
+        bind_host=bind_host,
+        agent_timeout_s=agent_timeout,
+    )
+    run_dir = prepare_run_dir(results_dir, settings)
+    _log_to(run_dir / "run.log", verbose)
+    started, started_monotonic = datetime.now(), time.monotonic()
+    info = run_info(settings, "local", started)
+    board = TaskBoard(configs, note=f"run {settings.run_id} → {run_dir}")
+    stop = StopFlag()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.request()
+        if stop.hard.is_set():
+            # Second request: remove everything now; running tasks fail fast and finish.
+            remove_leftovers(client, settings.run_id)
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with Live(board, console=console, refresh_per_second=4, transient=False):
+            results = run_local(
+                client, configs, settings, run_dir, on_phase=board.update, stop=stop
+            )
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        leftovers = remove_leftovers(client, settings.run_id)
+        if leftovers.total:
+            logger.warning("safety net removed leftovers: %s", leftovers.to_json())
+    summary = finish_run(run_dir, results, info, started_monotonic=started_monotonic)
+    console.print(_summary_table(summary))
+    console.print(f"results: {run_dir}/summary.json and {run_dir}/index.html")
+    if stop.requested.is_set():
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if summary["counts"].get("error"):
+        raise typer.Exit(1)
+
+
+@app.command()
+def setup(
+    skip_chromium: Annotated[bool, typer.Option(help="Don't install Chromium.")] = False,
+) -> None:
+    """Install and start what runs need: Docker engine, Chromium, the local images."""
+    from webarena_isolation.host_setup import ensure_engine, install_packages
+    from webarena_isolation.images import ensure_base_image, ensure_standin_image
+
+    try:
+        with console.status("Docker engine"):
+            client = ensure_engine()
+        console.print("[green]✓[/] Docker engine answers")
+        if not skip_chromium:
+            installed = install_packages(["chromium"])
+            console.print("[green]✓[/] Chromium" + (" (installed)" if installed else ""))
+        with console.status("base image (debootstrap, about 40 s the first time)"):
+            built = ensure_base_image(client)
+        console.print("[green]✓[/] base image" + (" (built)" if built else " (cached)"))
+        with console.status("stand-in site image"):
+            built = ensure_standin_image(client)
+        console.print("[green]✓[/] stand-in image" + (" (built)" if built else " (cached)"))
+    except IsolationError as exc:
+        _fail(exc)
+
+
+@app.command()
+def cleanup(
+    run_id: Annotated[Optional[str], typer.Option("--run", help="Only this run's leftovers.")] = None,
+    all_runs: Annotated[bool, typer.Option("--all", help="Everything of every run.")] = False,
+    dry_run: Annotated[bool, typer.Option(help="Only list what would go.")] = False,
+) -> None:
+    """Remove containers, networks and folders that runs left behind."""
+    if not run_id and not all_runs:
+        err_console.print("[bold red]error:[/] say which: --run ID or --all")
+        raise typer.Exit(2)
+    try:
+        found = remove_leftovers(engine.connect(), run_id, dry_run=dry_run)
+    except IsolationError as exc:
+        _fail(exc)
+    verb = "would remove" if dry_run else "removed"
+    console.print(json.dumps({"dry_run": dry_run, verb: found.to_json()}, indent=2))
+
+
+@app.command()
+def ps(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List live environments of every run: task, sites, ports, age."""
+    try:
+        rows = live_environments(engine.connect())
+    except IsolationError as exc:
+        _fail(exc)
+    if as_json:
+        console.print(json.dumps(rows, indent=2))
+        return
+    table = Table()
+    for column in ("run", "env", "task", "sites", "age"):
+        table.add_column(column)
+    for row in rows:
+        sites = ", ".join(
+            f"{k} {':'.join(v['ports']) or '-'} ({v['status']})" for k, v in row["sites"].items()
+        )
+        table.add_row(row["run_id"], row["env_id"], str(row["task_id"]), sites, f"{row['age_s']}s")
+    console.print(table)
+
+
+@app.command()
+def catalogs() -> None:
+    """List the built-in catalogs and their sites."""
+    from webarena_isolation.catalog import builtin_catalog_names
+
+    for name in builtin_catalog_names():
+        try:
+            found = load_catalog(name)
+        except CatalogError as exc:
+            _fail(exc)
+        console.print(f"[bold]{name}[/]: {found.description}")
+        for kind, spec in found.sites.items():
+            console.print(f"  {kind:15} {spec.image}  (port {spec.container_port})")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(EXIT_INTERRUPTED)

@@ -1,0 +1,430 @@
+"""One task's private set of site containers: start, wait, reconfigure, tear down."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+from docker.models.containers import Container
+
+from webarena_isolation import engine
+from webarena_isolation.catalog import SiteSpec, render_template
+from webarena_isolation.errors import (
+    EngineError,
+    EnvironmentStartError,
+    ReadinessTimeout,
+    ReconfigureError,
+)
+from webarena_isolation.readiness import HttpProbe, wait_until_ready
+from webarena_isolation.rewrite import SiteAddress
+
+logger = logging.getLogger(__name__)
+
+PORT_READBACK_TIMEOUT_S = 15.0
+LOG_TAIL_LINES = 40
+
+
+def work_root() -> Path:
+    """Where per-task private directories live (one folder per run below it)."""
+    return Path(tempfile.gettempdir()) / "webarena-isolation"
+
+
+@dataclass
+class SiteInstance:
+    """One running site of an environment."""
+
+    spec: SiteSpec
+    container: Container
+    host_port: int
+    address: SiteAddress
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready view for ``environment.json``."""
+        return {
+            "kind": self.spec.kind,
+            "image": self.spec.image,
+            "container_id": self.container.id,
+            "container_name": self.container.name,
+            "container_port": self.spec.container_port,
+            "host_port": self.host_port,
+            "origin": self.address.origin,
+            "url": self.address.url,
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+class Environment:
+    """A task's own network and one container per site, reconfigured to their new address.
+
+    Use it as a context manager (or call :meth:`start` and :meth:`close`): a failed start
+    tears down whatever it made before raising, and :meth:`close` removes containers, the
+    network and the task's private directory whatever happened before.
+
+    Args:
+        client: a Docker client.
+        task_id: the WebArena task id.
+        specs: the site kinds this task needs.
+        run_id: the id of the run, stamped on everything as a label.
+        bind_host: the host interface ports are published on.
+        url_host: the host name used in site URLs.
+    """
+
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        *,
+        task_id: int,
+        specs: Sequence[SiteSpec],
+        run_id: str,
+        bind_host: str = "127.0.0.1",
+        url_host: str = "127.0.0.1",
+    ) -> None:
+        self.client = client
+        self.task_id = task_id
+        self.specs = list(specs)
+        self.run_id = run_id
+        self.bind_host = bind_host
+        self.url_host = url_host
+        self.env_id = secrets.token_hex(4)
+        self.name = f"wai-{run_id}-t{task_id}-{self.env_id}"
+        self.sites: dict[str, SiteInstance] = {}
+        self.timings: dict[str, float] = {}
+        self.state = "new"
+        self.network: Any = None
+        self.work_dir: Path | None = None
+        self._containers: list[Container] = []
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> Environment:
+        if self.state == "new":
+            self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def start(self) -> Environment:
+        """Bring every site up and point it at its new address.
+
+        Raises:
+            EnvironmentStartError: a site could not be created, became ready or reconfigured.
+            EngineError: the engine refused a call.
+        """
+        if self.state != "new":
+            raise EnvironmentStartError(f"environment {self.name} was already {self.state}")
+        self.state = "starting"
+        started = time.monotonic()
+        try:
+            self._make_work_dir()
+            self._make_network()
+            with ThreadPoolExecutor(max_workers=max(1, len(self.specs))) as pool:
+                instances = list(pool.map(self._bring_up, self.specs))
+            self.sites = {instance.spec.kind: instance for instance in instances}
+        except BaseException:
+            self.close()
+            raise
+        self.timings["start_s"] = time.monotonic() - started
+        self.state = "started"
+        logger.info(
+            "environment %s ready in %.1f s: %s",
+            self.name,
+            self.timings["start_s"],
+            ", ".join(f"{k}={s.address.origin}" for k, s in self.sites.items()),
+        )
+        return self
+
+    def close(self) -> None:
+        """Remove containers, network and private directory. Safe to call more than once."""
+        if self.state == "closed":
+            return
+        started = time.monotonic()
+        if self._containers:
+            with ThreadPoolExecutor(max_workers=len(self._containers)) as pool:
+                list(pool.map(self._remove_container, self._containers))
+        if self.network is not None:
+            try:
+                self.network.remove()
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as exc:
+                logger.warning("could not remove network %s: %s", self.name, exc)
+        if self.work_dir is not None:
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+        self.timings["teardown_s"] = time.monotonic() - started
+        self.state = "closed"
+        logger.info("environment %s removed in %.2f s", self.name, self.timings["teardown_s"])
+
+    # -- what callers read -----------------------------------------------------------------
+
+    @property
+    def addresses(self) -> dict[str, SiteAddress]:
+        """Where each site lives, keyed by kind."""
+        return {kind: site.address for kind, site in self.sites.items()}
+
+    @property
+    def auth_dir(self) -> Path:
+        """The task's private directory for login state (mode 0700)."""
+        if self.work_dir is None:
+            raise EnvironmentStartError(f"environment {self.name} has not been started")
+        return self.work_dir / ".auth"
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready view of the environment for ``environment.json``."""
+        return {
+            "name": self.name,
+            "run_id": self.run_id,
+            "task_id": self.task_id,
+            "network": self.name,
+            "state": self.state,
+            "sites": {kind: site.describe() for kind, site in self.sites.items()},
+            "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+    def dead_sites(self) -> dict[str, str]:
+        """Sites whose container is no longer running, with its status and exit code."""
+        dead = {}
+        for kind, site in self.sites.items():
+            try:
+                site.container.reload()
+            except docker.errors.NotFound:
+                dead[kind] = "removed"
+                continue
+            if site.container.status != "running":
+                code = site.container.attrs.get("State", {}).get("ExitCode")
+                dead[kind] = f"{site.container.status} (exit {code})"
+        return dead
+
+    def log_tail(self, kind: str, lines: int = LOG_TAIL_LINES) -> str:
+        """The last ``lines`` lines of a site container's log."""
+        site = self.sites.get(kind)
+        container = site.container if site else None
+        return _log_tail(container, lines) if container else ""
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def labels(self, site: str | None = None) -> dict[str, str]:
+        """The labels stamped on this environment's containers and network."""
+        labels = {
+            engine.LABEL_MANAGED: "true",
+            engine.LABEL_RUN: self.run_id,
+            engine.LABEL_TASK: str(self.task_id),
+            engine.LABEL_ENV: self.env_id,
+            engine.LABEL_CREATED: str(int(time.time())),
+            engine.LABEL_OWNER_PID: str(os.getpid()),
+        }
+        if site is not None:
+            labels[engine.LABEL_SITE] = site
+        return labels
+
+    def _make_work_dir(self) -> None:
+        run_dir = work_root() / self.run_id
+        run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.work_dir = Path(tempfile.mkdtemp(prefix=f"task_{self.task_id}-", dir=run_dir))
+        os.chmod(self.work_dir, 0o700)
+        (self.work_dir / ".auth").mkdir(mode=0o700)
+
+    def _make_network(self) -> None:
+        try:
+            self.network = self.client.networks.create(
+                self.name, driver="bridge", labels=self.labels(), check_duplicate=True
+            )
+        except docker.errors.APIError as exc:
+            hint = None
+            if "address pool" in str(exc) or "non-overlapping" in str(exc):
+                hint = "the engine ran out of network address pools; lower --max-workers"
+            raise EngineError(
+                f"could not create network {self.name} for task {self.task_id}: {exc}", hint=hint
+            ) from None
+
+    def _bring_up(self, spec: SiteSpec) -> SiteInstance:
+        timings: dict[str, float] = {}
+        started = time.monotonic()
+        container = self._create_container(spec)
+        host_port = self._read_host_port(container, spec)
+        timings["create_s"] = time.monotonic() - started
+        origin = f"http://{self.url_host}:{host_port}"
+        address = SiteAddress(spec.kind, origin, spec.site_url(origin), spec.canonical_origin)
+        instance = SiteInstance(spec, container, host_port, address, timings)
+
+        mark = time.monotonic()
+        self._wait_ready(instance)
+        timings["ready_s"] = time.monotonic() - mark
+        if spec.reconfigure:
+            mark = time.monotonic()
+            self._reconfigure(instance)
+            self._wait_ready(instance)
+            timings["reconfigure_s"] = time.monotonic() - mark
+        timings["total_s"] = time.monotonic() - started
+        logger.info(
+            "task %s %s ready on %s (%.1f s)", self.task_id, spec.kind, origin, timings["total_s"]
+        )
+        return instance
+
+    def _create_container(self, spec: SiteSpec) -> Container:
+        name = f"{self.name}-{spec.kind.replace('_', '-')}"
+        try:
+            container = self.client.containers.create(
+                spec.image,
+                command=list(spec.command) if spec.command else None,
+                name=name,
+                hostname=spec.kind.replace("_", "-"),
+                labels=self.labels(spec.kind),
+                environment=dict(spec.environment),
+                ports={f"{spec.container_port}/tcp": (self.bind_host, None)},
+                network=self.name,
+                mem_limit=f"{spec.mem_limit_mb}m",
+                nano_cpus=int(spec.cpus * 1e9),
+                detach=True,
+            )
+        except docker.errors.ImageNotFound:
+            raise EnvironmentStartError(
+                f"image {spec.image} for {spec.kind} is not loaded",
+                site=spec.kind,
+                task_id=self.task_id,
+                hint=spec.load_hint or None,
+            ) from None
+        except docker.errors.APIError as exc:
+            raise EngineError(f"could not create {name}: {exc}") from None
+        self._containers.append(container)
+        try:
+            container.start()
+        except docker.errors.APIError as exc:
+            raise EnvironmentStartError(
+                f"{spec.kind} for task {self.task_id} did not start: {exc}",
+                site=spec.kind,
+                task_id=self.task_id,
+            ) from None
+        return container
+
+    def _read_host_port(self, container: Container, spec: SiteSpec) -> int:
+        # A container that has just started may list no ports for a moment.
+        key = f"{spec.container_port}/tcp"
+        deadline = time.monotonic() + PORT_READBACK_TIMEOUT_S
+        while True:
+            container.reload()
+            bindings = (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).get(key)
+            ports = [int(b["HostPort"]) for b in bindings or [] if b.get("HostPort")]
+            if ports:
+                return ports[0]
+            if container.status == "exited" or time.monotonic() > deadline:
+                raise EnvironmentStartError(
+                    f"{spec.kind} for task {self.task_id} has no host port for {key} "
+                    f"(container {container.status})",
+                    site=spec.kind,
+                    task_id=self.task_id,
+                    log_tail=_log_tail(container),
+                )
+            time.sleep(0.1)
+
+    def _wait_ready(self, instance: SiteInstance) -> None:
+        spec = instance.spec
+        container = instance.container
+
+        def still_alive() -> None:
+            container.reload()
+            if container.status in ("exited", "dead"):
+                code = container.attrs.get("State", {}).get("ExitCode")
+                oom = container.attrs.get("State", {}).get("OOMKilled")
+                raise EnvironmentStartError(
+                    f"{spec.kind} for task {self.task_id} exited with {code}"
+                    + (" (out of memory)" if oom else "")
+                    + " before it was ready",
+                    site=spec.kind,
+                    task_id=self.task_id,
+                    log_tail=_log_tail(container),
+                    hint="raise mem_limit_mb in the catalog" if oom else None,
+                )
+
+        probe = HttpProbe("127.0.0.1", instance.host_port, spec.readiness)
+        ready, detail, waited = wait_until_ready(
+            probe,
+            timeout=spec.readiness.timeout_s,
+            interval_s=spec.readiness.interval_s,
+            still_alive=still_alive,
+        )
+        if not ready:
+            raise ReadinessTimeout(
+                f"{spec.kind} for task {self.task_id} not ready on 127.0.0.1:{instance.host_port}"
+                f" after {waited:.0f} s (last answer: {detail})",
+                site=spec.kind,
+                task_id=self.task_id,
+                log_tail=_log_tail(container),
+                hint="raise readiness.timeout_s in the catalog or lower --max-workers",
+            )
+
+    def _reconfigure(self, instance: SiteInstance) -> None:
+        spec = instance.spec
+        values: dict[str, object] = {
+            "origin": instance.address.origin,
+            "url": instance.address.url,
+            "host": self.url_host,
+            "port": instance.host_port,
+            "container_port": spec.container_port,
+            "task_id": self.task_id,
+        }
+        for template in spec.reconfigure:
+            command = render_template(template, values)
+            status, output = instance.container.exec_run(["sh", "-c", command], demux=False)
+            text = (output or b"").decode("utf-8", "replace")
+            logger.debug("task %s %s ran %r: exit %s", self.task_id, spec.kind, command, status)
+            if status != 0:
+                raise ReconfigureError(
+                    f"reconfiguring {spec.kind} for task {self.task_id} failed: {command!r} "
+                    f"exited {status}",
+                    site=spec.kind,
+                    task_id=self.task_id,
+                    command=command,
+                    exit_status=int(status or -1),
+                    output=text[-4000:],
+                )
+
+    def _remove_container(self, container: Container) -> None:
+        try:
+            container.remove(force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.APIError as exc:
+            if "already in progress" not in str(exc):
+                logger.warning("could not remove container %s: %s", container.name, exc)
+
+
+def _log_tail(container: Container, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        raw = container.logs(tail=lines)
+    except docker.errors.APIError:
+        return ""
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def start_environment(
+    client: docker.DockerClient,
+    task_id: int,
+    sites: Sequence[SiteSpec],
+    *,
+    run_id: str,
+    bind_host: str = "127.0.0.1",
+    url_host: str = "127.0.0.1",
+) -> Environment:
+    """Start and return a task's environment; use the result as a context manager.
+
+    Raises:
+        EnvironmentStartError: a site could not be brought up (nothing is left behind).
+        EngineError: the engine refused a call (nothing is left behind).
+    """
+    environment = Environment(
+        client, task_id=task_id, specs=sites, run_id=run_id, bind_host=bind_host, url_host=url_host
+    )
+    return environment.start()

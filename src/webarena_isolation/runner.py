@@ -1,0 +1,273 @@
+"""One task from start to teardown, and a whole run of them on a backend.
+
+:func:`execute_task` is the single code path every backend runs per task: start the task's
+environment, rewrite its config, log in, run the agent, check the sites survived, save
+everything, tear down.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import docker
+from playwright.sync_api import sync_playwright
+
+from webarena_isolation.agents.base import Agent, TaskContext
+from webarena_isolation.auth import save_login_state
+from webarena_isolation.browser import launch_chromium
+from webarena_isolation.catalog import Catalog
+from webarena_isolation.environment import Environment
+from webarena_isolation.errors import IsolationError, ReadinessTimeout
+from webarena_isolation.results import (
+    TaskResult,
+    build_summary,
+    run_dir_name,
+    task_dir,
+    write_json,
+    write_summary,
+    write_task_result,
+)
+from webarena_isolation.rewrite import rewrite_config
+from webarena_isolation.tasks import TaskConfig
+
+logger = logging.getLogger(__name__)
+
+PhaseCallback = Callable[[int, str, str], None]
+
+
+def _no_progress(task_id: int, phase: str, detail: str) -> None:
+    """The default progress sink: nothing to show."""
+
+
+def new_run_id() -> str:
+    """A short id stamped on everything a run creates."""
+    return secrets.token_hex(4)
+
+
+@dataclass
+class RunSettings:
+    """Everything a task needs to know about the run it belongs to."""
+
+    catalog: Catalog
+    agent: Agent
+    model: str
+    provider: str
+    run_id: str = field(default_factory=new_run_id)
+    max_workers: int = 2
+    bind_host: str = "127.0.0.1"
+    url_host: str = "127.0.0.1"
+    agent_timeout_s: float = 600.0
+    start_attempts: int = 2
+
+
+def _save_site_logs(environment: Environment, folder: Path) -> None:
+    logs = folder / "site_logs"
+    logs.mkdir(exist_ok=True)
+    for kind in environment.sites:
+        (logs / f"{kind}.log").write_text(environment.log_tail(kind, 400), encoding="utf-8")
+
+
+def _login(environment: Environment, config: TaskConfig, catalog: Catalog) -> None:
+    state = config.get("storage_state")
+    if not state:
+        return
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            save_login_state(browser, Path(state), environment.addresses, catalog)
+        finally:
+            browser.close()
+
+
+def _run_in_environment(
+    environment: Environment,
+    config: TaskConfig,
+    settings: RunSettings,
+    folder: Path,
+    result: TaskResult,
+    on_phase: PhaseCallback,
+) -> None:
+    task_id = result.task_id
+    result.ports = {kind: site.host_port for kind, site in environment.sites.items()}
+    rewritten = rewrite_config(config, environment.addresses, auth_dir=environment.auth_dir)
+    config_path = folder / "config.json"
+    write_json(config_path, rewritten)
+
+    on_phase(task_id, "login", "")
+    mark = time.monotonic()
+    _login(environment, rewritten, settings.catalog)
+    result.timings_s["login"] = time.monotonic() - mark
+
+    on_phase(task_id, "agent", settings.agent.name)
+    mark = time.monotonic()
+    context = TaskContext(
+        task_id=task_id,
+        config=rewritten,
+        config_path=config_path,
+        result_dir=folder,
+        addresses=environment.addresses,
+        catalog=settings.catalog,
+        run_id=settings.run_id,
+        model=settings.model,
+        provider=settings.provider,
+        timeout_s=settings.agent_timeout_s,
+    )
+    outcome = settings.agent.run(context)
+    result.timings_s["agent"] = time.monotonic() - mark
+    result.status, result.answer, result.error = outcome.status, outcome.answer, outcome.error
+    result.details.update(outcome.details)
+
+    dead = environment.dead_sites()
+    if dead:
+        result.status = "error"
+        result.error = "site container(s) stopped during the task: " + ", ".join(
+            f"{kind} {state}" for kind, state in dead.items()
+        )
+        _save_site_logs(environment, folder)
+
+
+def execute_task(
+    client: docker.DockerClient,
+    config: TaskConfig,
+    settings: RunSettings,
+    run_dir: Path,
+    on_phase: PhaseCallback = _no_progress,
+) -> TaskResult:
+    """Run one task in its own environment and write its results; never raises for the task.
+
+    Args:
+        client: a Docker client for the engine the environment runs on.
+        config: the original WebArena config.
+        settings: the run's settings.
+        run_dir: the run's results folder; the task writes ``task_<id>/`` below it.
+        on_phase: called with ``(task_id, phase, detail)`` as the task moves on.
+
+    Returns:
+        The task's result (also written to ``task_<id>/result.json``).
+    """
+    task_id = int(config["task_id"])
+    folder = task_dir(run_dir, task_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    result = TaskResult(task_id, list(config.get("sites", [])), agent=settings.agent.name)
+    result.node = socket.gethostname()
+    started = time.monotonic()
+    environment: Environment | None = None
+    try:
+        specs = [settings.catalog.site(kind) for kind in result.sites]
+        for attempt in range(1, settings.start_attempts + 1):
+            result.attempts = attempt
+            on_phase(task_id, "starting", f"attempt {attempt}" if attempt > 1 else "")
+            environment = Environment(
+                client,
+                task_id=task_id,
+                specs=specs,
+                run_id=settings.run_id,
+                bind_host=settings.bind_host,
+                url_host=settings.url_host,
+            )
+            try:
+                environment.start()
+                break
+            except ReadinessTimeout as exc:
+                if attempt == settings.start_attempts:
+                    raise
+                logger.warning("task %s: %s; retrying on a fresh environment", task_id, exc)
+        result.timings_s["start"] = environment.timings.get("start_s", 0.0)
+        try:
+            _run_in_environment(environment, config, settings, folder, result, on_phase)
+        finally:
+            on_phase(task_id, "teardown", "")
+            environment.close()
+    except IsolationError as exc:
+        result.status, result.error = "error", str(exc)
+        log_tail = getattr(exc, "log_tail", "")
+        if log_tail:
+            (folder / "site_error.log").write_text(log_tail, encoding="utf-8")
+        logger.info("task %s error: %s", task_id, exc)
+    except Exception as exc:  # a harness bug must not take the other tasks down
+        result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
+        logger.exception("task %s crashed", task_id)
+    finally:
+        if environment is not None:
+            environment.close()
+            result.timings_s["teardown"] = environment.timings.get("teardown_s", 0.0)
+            write_json(folder / "environment.json", environment.describe())
+        result.timings_s["total"] = time.monotonic() - started
+        write_task_result(run_dir, result)
+        on_phase(task_id, result.status, result.error or "")
+    return result
+
+
+def prepare_run_dir(results_root: Path, settings: RunSettings) -> Path:
+    """Create ``<root>/<timestamp>_<provider>_<model>/`` for a new run."""
+    started = datetime.now()
+    run_dir = results_root / run_dir_name(started, settings.provider, settings.model)
+    while run_dir.exists():
+        started = datetime.fromtimestamp(started.timestamp() + 1)
+        run_dir = results_root / run_dir_name(started, settings.provider, settings.model)
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def run_info(settings: RunSettings, backend: str, started: datetime) -> dict[str, Any]:
+    """The run facts that head ``summary.json``."""
+    return {
+        "run_id": settings.run_id,
+        "model": settings.model,
+        "provider": settings.provider,
+        "agent": settings.agent.name,
+        "catalog": settings.catalog.name,
+        "backend": backend,
+        "max_workers": settings.max_workers,
+        "started": started.astimezone(timezone.utc).isoformat(),
+    }
+
+
+def finish_run(
+    run_dir: Path,
+    results: list[TaskResult],
+    info: dict[str, Any],
+    *,
+    started_monotonic: float,
+) -> dict[str, Any]:
+    """Write the summary of a run and return it."""
+    info = dict(info)
+    info["finished"] = datetime.now(timezone.utc).isoformat()
+    info["wall_s"] = round(time.monotonic() - started_monotonic, 3)
+    summary = build_summary(results, info)
+    write_summary(run_dir, summary)
+    return summary
+
+
+def interrupted_result(config: TaskConfig, settings: RunSettings) -> TaskResult:
+    """The result of a task that never started because the run was stopped."""
+    return TaskResult(
+        int(config["task_id"]),
+        list(config.get("sites", [])),
+        status="interrupted",
+        error="run stopped before this task started",
+        agent=settings.agent.name,
+    )
+
+
+class StopFlag:
+    """Set once to stop starting tasks; set twice means tear down now."""
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self.hard = threading.Event()
+
+    def request(self) -> None:
+        """Record one more stop request."""
+        if self.requested.is_set():
+            self.hard.set()
+        self.requested.set()
