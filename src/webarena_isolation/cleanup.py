@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -105,6 +107,38 @@ def _remove_network(network: Any) -> None:
                 logger.warning("could not remove network %s: %s", network.name, exc)
                 return
             time.sleep(0.3)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def orphaned_runs(client: docker.DockerClient) -> list[str]:
+    """Runs of this host whose owning process is gone (killed, crashed, host rebooted)."""
+    host = socket.gethostname()
+    runs: dict[str, bool] = {}
+    for container in client.containers.list(all=True, filters=_filters(None)):
+        labels = container.labels
+        run_id = labels.get(engine.LABEL_RUN)
+        pid = labels.get(engine.LABEL_OWNER_PID, "")
+        if not run_id or labels.get(engine.LABEL_OWNER_HOST) != host or not pid.isdigit():
+            continue
+        runs[run_id] = runs.get(run_id, False) or _pid_alive(int(pid))
+    return sorted(run_id for run_id, alive in runs.items() if not alive)
+
+
+def reap_orphans(client: docker.DockerClient) -> list[str]:
+    """Remove what runs of this host left when their process died; returns their ids."""
+    orphans = orphaned_runs(client)
+    for run_id in orphans:
+        remove_leftovers(client, run_id)
+    return orphans
 
 
 def live_environments(client: docker.DockerClient) -> list[dict[str, Any]]:

@@ -25,10 +25,11 @@ from webarena_isolation.agents.command import CommandAgent
 from webarena_isolation.agents.offline import OfflineAgent
 from webarena_isolation.backends.local import run_local
 from webarena_isolation.catalog import load_catalog
-from webarena_isolation.cleanup import live_environments, remove_leftovers
+from webarena_isolation.cleanup import live_environments, reap_orphans, remove_leftovers
 from webarena_isolation.errors import CatalogError, IsolationError
 from webarena_isolation.progress import TaskBoard
 from webarena_isolation.providers import provider_for_model
+from webarena_isolation.reaper import Watchdog
 from webarena_isolation.runner import (
     RunSettings,
     StopFlag,
@@ -139,6 +140,10 @@ def run(
     )
     run_dir = prepare_run_dir(results_dir, settings)
     _log_to(run_dir / "run.log", verbose)
+    orphans = reap_orphans(client)
+    if orphans:
+        console.print(f"removed leftovers of dead run(s): {', '.join(orphans)}")
+    watchdog = Watchdog(settings.run_id)
     started, started_monotonic = datetime.now(), time.monotonic()
     info = run_info(settings, "local", started)
     board = TaskBoard(configs, note=f"run {settings.run_id} → {run_dir}")
@@ -162,6 +167,7 @@ def run(
         leftovers = remove_leftovers(client, settings.run_id)
         if leftovers.total:
             logger.warning("safety net removed leftovers: %s", leftovers.to_json())
+        watchdog.release()
     summary = finish_run(run_dir, results, info, started_monotonic=started_monotonic)
     console.print(_summary_table(summary))
     console.print(f"results: {run_dir}/summary.json and {run_dir}/index.html")

@@ -6,6 +6,7 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import tempfile
 import time
 from collections.abc import Sequence
@@ -163,6 +164,10 @@ class Environment:
                 logger.warning("could not remove network %s: %s", self.name, exc)
         if self.work_dir is not None:
             shutil.rmtree(self.work_dir, ignore_errors=True)
+            try:
+                self.work_dir.parent.rmdir()  # the run's folder, once its last task is gone
+            except OSError:
+                pass
         self.timings["teardown_s"] = time.monotonic() - started
         self.state = "closed"
         logger.info("environment %s removed in %.2f s", self.name, self.timings["teardown_s"])
@@ -224,6 +229,7 @@ class Environment:
             engine.LABEL_ENV: self.env_id,
             engine.LABEL_CREATED: str(int(time.time())),
             engine.LABEL_OWNER_PID: str(os.getpid()),
+            engine.LABEL_OWNER_HOST: socket.gethostname(),
         }
         if site is not None:
             labels[engine.LABEL_SITE] = site
@@ -319,7 +325,9 @@ class Environment:
             ports = [int(b["HostPort"]) for b in bindings or [] if b.get("HostPort")]
             if ports:
                 return ports[0]
-            if container.status == "exited" or time.monotonic() > deadline:
+            if container.status in ("exited", "dead"):
+                raise self._exit_error(spec, container)
+            if time.monotonic() > deadline:
                 raise EnvironmentStartError(
                     f"{spec.kind} for task {self.task_id} has no host port for {key} "
                     f"(container {container.status})",
@@ -329,6 +337,19 @@ class Environment:
                 )
             time.sleep(0.1)
 
+    def _exit_error(self, spec: SiteSpec, container: Container) -> EnvironmentStartError:
+        state = container.attrs.get("State", {})
+        oom = bool(state.get("OOMKilled"))
+        return EnvironmentStartError(
+            f"{spec.kind} for task {self.task_id} exited with {state.get('ExitCode')}"
+            + (" (out of memory)" if oom else "")
+            + " before it was ready",
+            site=spec.kind,
+            task_id=self.task_id,
+            log_tail=_log_tail(container),
+            hint="raise mem_limit_mb in the catalog or lower --max-workers" if oom else None,
+        )
+
     def _wait_ready(self, instance: SiteInstance) -> None:
         spec = instance.spec
         container = instance.container
@@ -336,17 +357,7 @@ class Environment:
         def still_alive() -> None:
             container.reload()
             if container.status in ("exited", "dead"):
-                code = container.attrs.get("State", {}).get("ExitCode")
-                oom = container.attrs.get("State", {}).get("OOMKilled")
-                raise EnvironmentStartError(
-                    f"{spec.kind} for task {self.task_id} exited with {code}"
-                    + (" (out of memory)" if oom else "")
-                    + " before it was ready",
-                    site=spec.kind,
-                    task_id=self.task_id,
-                    log_tail=_log_tail(container),
-                    hint="raise mem_limit_mb in the catalog" if oom else None,
-                )
+                raise self._exit_error(spec, container)
 
         probe = HttpProbe("127.0.0.1", instance.host_port, spec.readiness)
         ready, detail, waited = wait_until_ready(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import docker
 
-from webarena_isolation.results import TaskResult
+from webarena_isolation.results import TaskResult, write_task_result
 from webarena_isolation.runner import (
     PhaseCallback,
     RunSettings,
@@ -49,8 +49,10 @@ def run_local(
                 running[future] = config
             if stop.requested.is_set() and pending:
                 for config in pending:
-                    results.append(interrupted_result(config, settings))
-                    on_phase(int(config["task_id"]), "interrupted", "")
+                    result = interrupted_result(config, settings)
+                    write_task_result(run_dir, result)
+                    results.append(result)
+                    on_phase(result.task_id, "interrupted", "")
                 pending.clear()
             if not running:
                 break

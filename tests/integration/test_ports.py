@@ -1,0 +1,37 @@
+"""Twenty environments at once get twenty distinct engine-assigned ports."""
+
+from __future__ import annotations
+
+import socket
+from concurrent.futures import ThreadPoolExecutor
+
+from webarena_isolation.environment import Environment
+
+
+def test_twenty_environments_distinct_ports_avoiding_bound_ones(client, catalog, run_id):
+    # Ports already held by another process on the host must never be handed out.
+    held = []
+    for _ in range(5):
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        held.append(sock)
+    held_ports = {s.getsockname()[1] for s in held}
+    environments = [
+        Environment(client, task_id=100 + i, specs=[catalog.site("map")], run_id=run_id)
+        for i in range(20)
+    ]
+    try:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            list(pool.map(lambda env: env.start(), environments))
+        ports = [env.sites["map"].host_port for env in environments]
+        assert len(set(ports)) == 20
+        assert not set(ports) & held_ports
+        assert all(1024 < port < 65536 for port in ports)
+        networks = {env.name for env in environments}
+        assert len(networks) == 20
+    finally:
+        with ThreadPoolExecutor(max_workers=10) as pool:
+            list(pool.map(lambda env: env.close(), environments))
+        for sock in held:
+            sock.close()
