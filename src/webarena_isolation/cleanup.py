@@ -13,6 +13,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import requests
 
 from webarena_isolation import engine
 from webarena_isolation.environment import work_root
@@ -66,15 +67,18 @@ def remove_leftovers(
     """
     found = Leftovers()
     filters = _filters(run_id)
-    for container in client.containers.list(all=True, filters=filters):
-        found.containers.append(container.name)
+    # Sparse listing: no inspect per container, so one going away meanwhile is no error.
+    for container in client.containers.list(all=True, filters=filters, sparse=True):
+        name = container_name(container)
+        found.containers.append(name)
         if not dry_run:
             try:
                 container.remove(force=True, v=True)
             except docker.errors.NotFound:
                 pass
-            except docker.errors.APIError as exc:
-                logger.warning("could not remove container %s: %s", container.name, exc)
+            except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+                if "already in progress" not in str(exc):
+                    logger.warning("could not remove container %s: %s", name, exc)
     for network in client.networks.list(filters=filters):
         found.networks.append(network.name)
         if not dry_run:
@@ -94,6 +98,12 @@ def remove_leftovers(
     return found
 
 
+def container_name(container: Any) -> str:
+    """The name of a container from a sparse listing (which carries ``Names``, not ``Name``)."""
+    names = container.attrs.get("Names") or [container.attrs.get("Name") or container.id]
+    return str(names[0]).lstrip("/")
+
+
 def _remove_network(network: Any) -> None:
     # A network can refuse removal for a moment while its last container is going away.
     for attempt in range(5):
@@ -102,7 +112,7 @@ def _remove_network(network: Any) -> None:
             return
         except docker.errors.NotFound:
             return
-        except docker.errors.APIError as exc:
+        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
             if attempt == 4:
                 logger.warning("could not remove network %s: %s", network.name, exc)
                 return
@@ -123,8 +133,8 @@ def orphaned_runs(client: docker.DockerClient) -> list[str]:
     """Runs of this host whose owning process is gone (killed, crashed, host rebooted)."""
     host = socket.gethostname()
     runs: dict[str, bool] = {}
-    for container in client.containers.list(all=True, filters=_filters(None)):
-        labels = container.labels
+    for entry in client.api.containers(all=True, filters=_filters(None)):
+        labels = entry.get("Labels") or {}
         run_id = labels.get(engine.LABEL_RUN)
         pid = labels.get(engine.LABEL_OWNER_PID, "")
         if not run_id or labels.get(engine.LABEL_OWNER_HOST) != host or not pid.isdigit():
@@ -145,8 +155,9 @@ def live_environments(client: docker.DockerClient) -> list[dict[str, Any]]:
     """One row per running environment: run, task, sites with their ports, age in seconds."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     now = time.time()
-    for container in client.containers.list(all=True, filters=_filters(None)):
-        labels = container.labels
+    # The listing endpoint, not one inspect per container: they may go away meanwhile.
+    for entry in client.api.containers(all=True, filters=_filters(None)):
+        labels = entry.get("Labels") or {}
         key = (labels.get(engine.LABEL_RUN, "?"), labels.get(engine.LABEL_ENV, "?"))
         row = rows.setdefault(
             key,
@@ -159,13 +170,10 @@ def live_environments(client: docker.DockerClient) -> list[dict[str, Any]]:
                 "age_s": 0.0,
             },
         )
-        ports = container.attrs.get("NetworkSettings", {}).get("Ports") or {}
-        host_ports = [b["HostPort"] for bindings in ports.values() for b in bindings or []]
-        site = labels.get(engine.LABEL_SITE, container.name)
-        row["sites"][site] = {
-            "status": container.status,
-            "ports": host_ports,
-        }
+        host_ports = sorted({str(p["PublicPort"]) for p in entry.get("Ports") or []
+                             if p.get("PublicPort")})
+        site = labels.get(engine.LABEL_SITE, str((entry.get("Names") or ["?"])[0]).lstrip("/"))
+        row["sites"][site] = {"status": entry.get("State", "?"), "ports": host_ports}
         created = float(labels.get(engine.LABEL_CREATED, now))
         row["age_s"] = max(row["age_s"], round(now - created, 1))
     return sorted(rows.values(), key=lambda r: (r["run_id"], str(r["task_id"])))

@@ -17,6 +17,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import requests
 from docker.models.containers import Container
 
 from webarena_isolation import engine
@@ -33,6 +34,9 @@ from webarena_isolation.rewrite import SiteAddress
 logger = logging.getLogger(__name__)
 
 PORT_READBACK_TIMEOUT_S = 15.0
+ENGINE_ATTEMPTS = 3
+# What a call to an engine that is down or restarting raises.
+ENGINE_TROUBLE = (docker.errors.APIError, requests.exceptions.RequestException)
 LOG_TAIL_LINES = 40
 
 
@@ -160,7 +164,7 @@ class Environment:
                 self.network.remove()
             except docker.errors.NotFound:
                 pass
-            except docker.errors.APIError as exc:
+            except ENGINE_TROUBLE as exc:
                 logger.warning("could not remove network %s: %s", self.name, exc)
         if self.work_dir is not None:
             shutil.rmtree(self.work_dir, ignore_errors=True)
@@ -207,6 +211,9 @@ class Environment:
             except docker.errors.NotFound:
                 dead[kind] = "removed"
                 continue
+            except ENGINE_TROUBLE as exc:
+                dead[kind] = f"unknown (engine did not answer: {type(exc).__name__})"
+                continue
             if site.container.status != "running":
                 code = site.container.attrs.get("State", {}).get("ExitCode")
                 dead[kind] = f"{site.container.status} (exit {code})"
@@ -242,10 +249,42 @@ class Environment:
         os.chmod(self.work_dir, 0o700)
         (self.work_dir / ".auth").mkdir(mode=0o700)
 
+    def _by_label(self, collection: Any, site: str | None = None) -> Any:
+        labels = [f"{engine.LABEL_ENV}={self.env_id}"]
+        if site is not None:
+            labels.append(f"{engine.LABEL_SITE}={site}")
+        found = collection.list(all=True, filters={"label": labels}) if site else (
+            collection.list(filters={"label": labels})
+        )
+        return found[0] if found else None
+
+    def _idempotent(self, what: str, create: Any, lookup: Any) -> Any:
+        # An engine call that times out may still have happened: look before making again.
+        for attempt in range(1, ENGINE_ATTEMPTS + 1):
+            try:
+                return create()
+            except (requests.exceptions.Timeout, requests.exceptions.ConnectionError) as exc:
+                existing = lookup()
+                if existing is not None:
+                    logger.warning("%s: engine call timed out but it exists; using it", what)
+                    return existing
+                if attempt == ENGINE_ATTEMPTS:
+                    raise EngineError(
+                        f"{what} for task {self.task_id}: the engine did not answer "
+                        f"{ENGINE_ATTEMPTS} times ({exc})",
+                        hint="check that dockerd is running and not overloaded",
+                    ) from None
+                logger.warning("%s: engine call timed out; retrying (%s)", what, exc)
+        raise EngineError(f"{what}: no attempt made")  # only when ENGINE_ATTEMPTS < 1
+
     def _make_network(self) -> None:
         try:
-            self.network = self.client.networks.create(
-                self.name, driver="bridge", labels=self.labels(), check_duplicate=True
+            self.network = self._idempotent(
+                f"creating network {self.name}",
+                lambda: self.client.networks.create(
+                    self.name, driver="bridge", labels=self.labels(), check_duplicate=True
+                ),
+                lambda: self._by_label(self.client.networks),
             )
         except docker.errors.APIError as exc:
             hint = None
@@ -280,20 +319,32 @@ class Environment:
         return instance
 
     def _create_container(self, spec: SiteSpec) -> Container:
-        name = f"{self.name}-{spec.kind.replace('_', '-')}"
-        try:
-            container = self.client.containers.create(
+        alias = spec.kind.replace("_", "-")
+        name = f"{self.name}-{alias}"
+        endpoint = self.client.api.create_endpoint_config(aliases=[alias])
+        volumes = _volumes(spec, self.task_id)
+
+        def create() -> Container:
+            return self.client.containers.create(
                 spec.image,
                 command=list(spec.command) if spec.command else None,
                 name=name,
-                hostname=spec.kind.replace("_", "-"),
+                hostname=alias,
                 labels=self.labels(spec.kind),
                 environment=dict(spec.environment),
                 ports={f"{spec.container_port}/tcp": (self.bind_host, None)},
                 network=self.name,
+                networking_config={self.name: endpoint},
                 mem_limit=f"{spec.mem_limit_mb}m",
                 nano_cpus=int(spec.cpus * 1e9),
+                shm_size=f"{spec.shm_size_mb}m" if spec.shm_size_mb else None,
+                volumes=volumes or None,
                 detach=True,
+            )
+
+        try:
+            container = self._idempotent(
+                f"creating {name}", create, lambda: self._by_label(self.client.containers, spec.kind)
             )
         except docker.errors.ImageNotFound:
             raise EnvironmentStartError(
@@ -407,15 +458,44 @@ class Environment:
             container.remove(force=True, v=True)
         except docker.errors.NotFound:
             pass
-        except docker.errors.APIError as exc:
+        except ENGINE_TROUBLE as exc:
             if "already in progress" not in str(exc):
                 logger.warning("could not remove container %s: %s", container.name, exc)
+
+
+def _volumes(spec: SiteSpec, task_id: int) -> dict[str, dict[str, str]]:
+    """The catalog's mounts as docker-py ``volumes``, with ``${VAR}`` sources expanded.
+
+    Raises:
+        EnvironmentStartError: a variable is unset or a host folder doesn't exist.
+    """
+    volumes: dict[str, dict[str, str]] = {}
+    for mount in spec.mounts:
+        source = os.path.expandvars(mount.source)
+        if "$" in source:
+            raise EnvironmentStartError(
+                f"{spec.kind} mounts {mount.source!r} at {mount.target}, but it names an unset "
+                "environment variable",
+                site=spec.kind,
+                task_id=task_id,
+                hint=f"export the variable in {mount.source} (see the catalog's comments)",
+            )
+        # A relative name is a named volume to the engine; only host paths must exist here.
+        if source.startswith("/") and not os.path.isdir(source):
+            raise EnvironmentStartError(
+                f"{spec.kind} mounts {source} at {mount.target}, but that folder doesn't exist",
+                site=spec.kind,
+                task_id=task_id,
+                hint=f"point {mount.source} at the folder holding the site's data",
+            )
+        volumes[source] = {"bind": mount.target, "mode": "ro" if mount.read_only else "rw"}
+    return volumes
 
 
 def _log_tail(container: Container, lines: int = LOG_TAIL_LINES) -> str:
     try:
         raw = container.logs(tail=lines)
-    except docker.errors.APIError:
+    except ENGINE_TROUBLE:
         return ""
     return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
 

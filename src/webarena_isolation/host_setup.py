@@ -59,7 +59,8 @@ def install_packages(commands: list[str]) -> list[str]:
     return missing
 
 
-def _start_dockerd() -> None:
+def start_dockerd() -> None:
+    """Start ``dockerd`` in a session of its own, logging to :data:`DOCKERD_LOG`."""
     _require_root_debian("starting dockerd")
     DOCKERD_LOG.parent.mkdir(parents=True, exist_ok=True)
     with DOCKERD_LOG.open("ab") as log:
@@ -85,7 +86,7 @@ def ensure_engine(*, wait_s: float = ENGINE_WAIT_S) -> docker.DockerClient:
     except EngineError:
         logger.info("no Docker engine answers; installing/starting one")
     install_packages(["dockerd"])
-    _start_dockerd()
+    start_dockerd()
     deadline = time.monotonic() + wait_s
     while True:
         try:

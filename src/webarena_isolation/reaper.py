@@ -17,13 +17,18 @@ import sys
 import time
 from typing import IO
 
+import docker.errors
+import requests
+
 from webarena_isolation import engine
 from webarena_isolation.cleanup import remove_leftovers
+from webarena_isolation.errors import EngineError
 
 logger = logging.getLogger(__name__)
 
 SWEEP_PAUSE_S = 1.0
 MAX_SWEEPS = 10
+ENGINE_WAIT_S = 120.0
 
 
 class Watchdog:
@@ -53,13 +58,29 @@ class Watchdog:
             logger.warning("reaper for run %s still sweeping after %.0f s", self.run_id, wait_s)
 
 
-def sweep_until_clean(run_id: str) -> int:
-    """Remove the run's leftovers until two sweeps in a row find nothing; returns the count."""
-    client = engine.connect(timeout=30)
+def sweep_until_clean(run_id: str, *, engine_wait_s: float = ENGINE_WAIT_S) -> int:
+    """Remove the run's leftovers until two sweeps in a row find nothing; returns the count.
+
+    An engine that is down (restarting) is waited for up to ``engine_wait_s``.
+    """
+    deadline = time.monotonic() + engine_wait_s
+    while True:
+        try:
+            client = engine.connect(timeout=30)
+            break
+        except EngineError:
+            if time.monotonic() > deadline:
+                logger.warning("engine down for %.0f s; run %s not swept", engine_wait_s, run_id)
+                return 0
+            time.sleep(1.0)
     removed = 0
     quiet = 0
     for _ in range(MAX_SWEEPS):
-        found = remove_leftovers(client, run_id).total
+        try:
+            found = remove_leftovers(client, run_id).total
+        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+            logger.warning("sweep of run %s failed: %s", run_id, exc)
+            found = 1  # not quiet: try again
         removed += found
         quiet = quiet + 1 if found == 0 else 0
         if quiet >= 2:

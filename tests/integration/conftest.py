@@ -35,7 +35,7 @@ def leftovers_of(client: docker.DockerClient, run_id: str) -> dict[str, list[str
     """What a run left: containers, networks (by label) and its private folder."""
     label = {"label": [f"{engine.LABEL_RUN}={run_id}"]}
     return {
-        "containers": [c.name for c in client.containers.list(all=True, filters=label)],
+        "containers": [c["Names"][0] for c in client.api.containers(all=True, filters=label)],
         "networks": [n.name for n in client.networks.list(filters=label)],
         "folders": [str(work_root() / run_id)] if (work_root() / run_id).exists() else [],
     }
