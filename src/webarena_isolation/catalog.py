@@ -78,6 +78,25 @@ class StateCheckSpec(_Strict):
     item: str = ".record-title"
 
 
+class MountSpec(_Strict):
+    """A host folder (or named volume) mounted into a site's container.
+
+    ``source`` may name environment variables as ``${VAR}``; they are expanded when the
+    container is created, so one catalog serves every user's data folder.
+    """
+
+    source: str
+    target: str
+    read_only: bool = True
+
+    @field_validator("target")
+    @classmethod
+    def _target_is_absolute(cls, target: str) -> str:
+        if not target.startswith("/"):
+            raise ValueError(f"mount target {target!r} must be an absolute path")
+        return target
+
+
 class SiteSpec(_Strict):
     """One site kind: its image, ports, readiness, reconfiguration, login and limits."""
 
@@ -95,7 +114,10 @@ class SiteSpec(_Strict):
     mem_limit_mb: int = Field(default=512, gt=0)
     memory_estimate_mb: int = Field(default=128, gt=0)
     cpus: float = Field(default=1.0, gt=0)
+    shm_size_mb: int | None = Field(default=None, gt=0)
+    mounts: tuple[MountSpec, ...] = ()
     shared: bool = False
+    external_url: str | None = None
     load_hint: str = ""
 
     @field_validator("canonical_origin")
@@ -104,6 +126,13 @@ class SiteSpec(_Strict):
         if not origin.startswith(("http://", "https://")) or origin.rstrip("/").count("/") > 2:
             raise ValueError(f"{origin!r} is not an origin like http://localhost:7770")
         return origin.rstrip("/")
+
+    @field_validator("external_url")
+    @classmethod
+    def _external_is_origin(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError(f"external_url {url!r} must start with http:// or https://")
+        return url.rstrip("/") if url else url
 
     @field_validator("url_path")
     @classmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import signal
 import sys
 import time
@@ -15,18 +16,21 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, NoReturn, Optional
 
+import docker.errors
+import requests
 import typer
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from webarena_isolation import engine
-from webarena_isolation.agents.command import CommandAgent
-from webarena_isolation.agents.offline import OfflineAgent
+from webarena_isolation import engine, shared_sites
+from webarena_isolation.agents.selection import choose_agent
 from webarena_isolation.backends.local import run_local
 from webarena_isolation.catalog import load_catalog
 from webarena_isolation.cleanup import live_environments, reap_orphans, remove_leftovers
-from webarena_isolation.errors import CatalogError, IsolationError
+from webarena_isolation.errors import CatalogError, IsolationError, UsageError
+from webarena_isolation.results import TaskResult
+from webarena_isolation.resume import finished_results, read_run_file, write_run_file
 from webarena_isolation.progress import TaskBoard
 from webarena_isolation.providers import provider_for_model
 from webarena_isolation.reaper import Watchdog
@@ -50,6 +54,7 @@ console = Console()
 err_console = Console(stderr=True)
 
 EXIT_INTERRUPTED = 130
+HOST_NAME_TEMPLATE = "{site}-t{task_id}.localhost"
 
 
 def _fail(exc: IsolationError) -> NoReturn:
@@ -86,17 +91,21 @@ def _summary_table(summary: dict[str, Any]) -> Table:
 
 @app.command()
 def run(
-    tasks: Annotated[str, typer.Option(help="Task ids: 78 | 78,79,80 | 78-82 | 1,5-7.")],
-    model: Annotated[str, typer.Option(help="Model name, e.g. gemini-2.5-pro.")],
+    tasks: Annotated[
+        Optional[str], typer.Option(help="Task ids: 78 | 78,79,80 | 78-82 | 1,5-7.")
+    ] = None,
+    model: Annotated[Optional[str], typer.Option(help="Model name, e.g. gemini-2.5-pro.")] = None,
     max_workers: Annotated[int, typer.Option(min=1, help="Environments at once.")] = 2,
     provider: Annotated[
         Optional[str], typer.Option(help="google|openai|anthropic|openai-compatible.")
     ] = None,
     agent_cmd: Annotated[
         Optional[str],
-        typer.Option(help="Run this per task instead of the built-in offline agent."),
+        typer.Option(help="Run this per task instead of a built-in agent."),
     ] = None,
-    catalog: Annotated[str, typer.Option(help="Built-in catalog name or .toml file.")] = "demo",
+    catalog: Annotated[
+        Optional[str], typer.Option(help="Built-in catalog name or .toml file [default: demo].")
+    ] = None,
     task_source: Annotated[
         Optional[str],
         typer.Option(help="config_files/ dir or test.raw.json (default: webarena-verified's)."),
@@ -105,20 +114,64 @@ def run(
         "parallel_demo_results"
     ),
     agent_timeout: Annotated[float, typer.Option(help="Seconds per task for the agent.")] = 600,
+    agent: Annotated[
+        str, typer.Option(help="auto (llm if a key or --api-base is there) | llm | offline.")
+    ] = "auto",
+    api_base: Annotated[
+        Optional[str],
+        typer.Option(help="OpenAI-compatible server for the model (vLLM, ollama); no key needed."),
+    ] = None,
+    max_steps: Annotated[int, typer.Option(min=1, help="Actions per task (llm agent).")] = 30,
     bind_host: Annotated[str, typer.Option(help="Interface ports are published on.")] = (
         "127.0.0.1"
     ),
+    host_names: Annotated[
+        bool,
+        typer.Option(help="Give every site its own host, <site>-t<task>.localhost."),
+    ] = False,
+    run_id: Annotated[
+        Optional[str], typer.Option(help="Id stamped on everything (default: random).")
+    ] = None,
+    resume: Annotated[
+        Optional[Path],
+        typer.Option(help="A run folder: skip its finished tasks, rerun the rest there."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug log.")] = False,
 ) -> None:
     """Run tasks, each in a fresh environment of its own, and write a results folder."""
+    done: dict[int, TaskResult] = {}
     try:
-        configs = select_tasks(tasks, load_task_pool(task_source))
-        chosen_provider = provider_for_model(model, provider)
+        if resume is not None:
+            stored = read_run_file(resume)
+            tasks, model = tasks or stored["tasks"], model or stored["model"]
+            provider, catalog = provider or stored["provider"], catalog or stored["catalog"]
+            agent_cmd = agent_cmd or stored.get("agent_cmd")
+            api_base = api_base or stored.get("api_base")
+            agent = stored.get("agent") or agent if agent == "auto" else agent
+            task_source = task_source or stored.get("task_source")
+            done = finished_results(resume)
+        if not tasks or not model:
+            raise UsageError("--tasks and --model are required (or --resume RUN_DIR)")
+        if run_id is not None and not re.fullmatch(r"[0-9a-z]{1,16}", run_id):
+            raise UsageError(f"--run-id {run_id!r} must be 1-16 lowercase letters or digits")
+        all_configs = select_tasks(tasks, load_task_pool(task_source))
+        configs = [c for c in all_configs if int(c["task_id"]) not in done]
+        chosen_provider = provider_for_model(
+            model, provider or ("openai-compatible" if api_base else None)
+        )
+        catalog = catalog or "demo"
         site_catalog = load_catalog(catalog)
         for config in configs:
             for kind in config.get("sites", []):
                 site_catalog.site(kind)
-        agent = CommandAgent(agent_cmd) if agent_cmd else OfflineAgent()
+        chosen = choose_agent(
+            agent,
+            agent_cmd=agent_cmd,
+            model=model,
+            provider=chosen_provider,
+            api_base=api_base,
+            max_steps=max_steps,
+        )
         client = engine.connect()
         kinds = sorted({kind for c in configs for kind in c.get("sites", [])})
         engine.require_images(
@@ -129,16 +182,35 @@ def run(
     except IsolationError as exc:
         _fail(exc)
 
+    console.print(chosen.note, highlight=False)
     settings = RunSettings(
         catalog=site_catalog,
-        agent=agent,
+        agent=chosen.agent,
+        judge=chosen.judge,
         model=model,
         provider=chosen_provider,
         max_workers=max_workers,
         bind_host=bind_host,
+        url_host=HOST_NAME_TEMPLATE if host_names else "127.0.0.1",
         agent_timeout_s=agent_timeout,
+        **({"run_id": run_id} if run_id else {}),
     )
-    run_dir = prepare_run_dir(results_dir, settings)
+    run_dir = resume if resume is not None else prepare_run_dir(results_dir, settings)
+    write_run_file(
+        run_dir,
+        {
+            "run_id": settings.run_id,
+            "tasks": tasks,
+            "model": model,
+            "provider": chosen_provider,
+            "catalog": catalog,
+            "agent_cmd": agent_cmd,
+            "agent": agent,
+            "api_base": api_base,
+            "task_source": task_source,
+            "resumed": sorted(done),
+        },
+    )
     _log_to(run_dir / "run.log", verbose)
     orphans = reap_orphans(client)
     if orphans:
@@ -164,11 +236,17 @@ def run(
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        leftovers = remove_leftovers(client, settings.run_id)
-        if leftovers.total:
-            logger.warning("safety net removed leftovers: %s", leftovers.to_json())
+        try:
+            shared_sites.close_run(settings.run_id)
+            leftovers = remove_leftovers(client, settings.run_id)
+            if leftovers.total:
+                logger.warning("safety net removed leftovers: %s", leftovers.to_json())
+        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+            logger.warning("safety-net sweep failed (%s); the reaper will retry", exc)
         watchdog.release()
-    summary = finish_run(run_dir, results, info, started_monotonic=started_monotonic)
+    summary = finish_run(
+        run_dir, list(done.values()) + results, info, started_monotonic=started_monotonic
+    )
     console.print(_summary_table(summary))
     console.print(f"results: {run_dir}/summary.json and {run_dir}/index.html")
     if stop.requested.is_set():
@@ -254,6 +332,106 @@ def catalogs() -> None:
         console.print(f"[bold]{name}[/]: {found.description}")
         for kind, spec in found.sites.items():
             console.print(f"  {kind:15} {spec.image}  (port {spec.container_port})")
+
+
+images_app = typer.Typer(help="The images a catalog needs: which are loaded; load their tars.")
+app.add_typer(images_app, name="images")
+CatalogOption = Annotated[str, typer.Option(help="Built-in catalog name or .toml file.")]
+
+
+def _size(size: int | None) -> str:
+    return "-" if size is None else f"{size / 2**30:.2f} GiB"
+
+
+@images_app.callback(invoke_without_command=True)
+def images(
+    ctx: typer.Context,
+    catalog: CatalogOption = "webarena",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List each site's image, whether it is loaded, and its size."""
+    from webarena_isolation.image_tars import catalog_images
+
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        rows = catalog_images(engine.connect(), load_catalog(catalog))
+    except IsolationError as exc:
+        _fail(exc)
+    if as_json:
+        console.print_json(json.dumps([row.__dict__ for row in rows]))
+        return
+    table = Table(title=f"images of catalog {catalog}")
+    for column in ("sites", "image", "loaded", "size", "how to load"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            ", ".join(row.kinds),
+            row.image,
+            "[green]yes[/]" if row.loaded else "[red]no[/]",
+            _size(row.size_bytes),
+            "" if row.loaded else row.load_hint,
+        )
+    console.print(table)
+
+
+@images_app.command("load")
+def images_load(
+    directory: Annotated[Path, typer.Argument(help="Folder holding the image tars.")],
+    catalog: CatalogOption = "webarena",
+    force: Annotated[bool, typer.Option(help="Load even if the images are there.")] = False,
+) -> None:
+    """Load the tars in DIRECTORY that the catalog's sites need, and check their tags."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from webarena_isolation.errors import SetupError
+    from webarena_isolation.image_tars import load_tar, plan_loads
+
+    try:
+        client = engine.connect()
+        plans = plan_loads(client, directory, load_catalog(catalog), force=force)
+    except IsolationError as exc:
+        _fail(exc)
+    if not plans:
+        _fail(SetupError(f"no image tars (*.tar, *.tar.gz, ...) in {directory}"))
+    failures = 0
+    for plan in plans:
+        if plan.action == "unknown":
+            console.print(f"- {plan.path.name}: no site of catalog {catalog} loads it; skipped")
+            continue
+        if plan.action == "loaded":
+            console.print(f"- {plan.path.name}: {', '.join(plan.images)} already loaded; skipped")
+            continue
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+        )
+        try:
+            with Progress(*columns, console=console) as progress:
+                bar = progress.add_task(plan.path.name, total=plan.size_bytes)
+                tags = load_tar(
+                    client,
+                    plan.path,
+                    plan.images,
+                    on_progress=lambda n, bar=bar: progress.advance(bar, n),
+                )
+        except IsolationError as exc:
+            failures += 1
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            continue
+        console.print(f"[green]✓[/] {plan.path.name}: loaded {', '.join(tags)}")
+    if failures:
+        raise typer.Exit(1)
 
 
 def main() -> None:

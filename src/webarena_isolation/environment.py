@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -17,10 +18,11 @@ from typing import Any
 
 import docker
 import docker.errors
+import docker.types
 import requests
 from docker.models.containers import Container
 
-from webarena_isolation import engine
+from webarena_isolation import engine, subnets
 from webarena_isolation.catalog import SiteSpec, render_template
 from webarena_isolation.errors import (
     EngineError,
@@ -83,7 +85,11 @@ class Environment:
         specs: the site kinds this task needs.
         run_id: the id of the run, stamped on everything as a label.
         bind_host: the host interface ports are published on.
-        url_host: the host name used in site URLs.
+        shared: addresses of sites this task uses but doesn't own (shared, read-only).
+        url_host: the host name used in site URLs; may hold ``{site}`` and ``{task_id}``, e.g.
+            ``{site}-t{task_id}.localhost`` gives every site a host of its own (Chromium
+            resolves ``*.localhost`` to loopback), so sites that share a cookie name
+            (Magento's and Postmill's ``PHPSESSID``) don't log each other out.
     """
 
     def __init__(
@@ -95,8 +101,10 @@ class Environment:
         run_id: str,
         bind_host: str = "127.0.0.1",
         url_host: str = "127.0.0.1",
+        shared: dict[str, SiteAddress] | None = None,
     ) -> None:
         self.client = client
+        self.shared = dict(shared or {})
         self.task_id = task_id
         self.specs = list(specs)
         self.run_id = run_id
@@ -108,6 +116,7 @@ class Environment:
         self.timings: dict[str, float] = {}
         self.state = "new"
         self.network: Any = None
+        self.subnet: ipaddress.IPv4Network | None = None
         self.work_dir: Path | None = None
         self._containers: list[Container] = []
 
@@ -166,6 +175,9 @@ class Environment:
                 pass
             except ENGINE_TROUBLE as exc:
                 logger.warning("could not remove network %s: %s", self.name, exc)
+        if self.subnet is not None:
+            subnets.allocator().release(self.subnet)
+            self.subnet = None
         if self.work_dir is not None:
             shutil.rmtree(self.work_dir, ignore_errors=True)
             try:
@@ -180,8 +192,9 @@ class Environment:
 
     @property
     def addresses(self) -> dict[str, SiteAddress]:
-        """Where each site lives, keyed by kind."""
-        return {kind: site.address for kind, site in self.sites.items()}
+        """Where each site lives, keyed by kind (shared sites included)."""
+        own = {kind: site.address for kind, site in self.sites.items()}
+        return {**self.shared, **own}
 
     @property
     def auth_dir(self) -> Path:
@@ -242,6 +255,11 @@ class Environment:
             labels[engine.LABEL_SITE] = site
         return labels
 
+    def host_name(self, spec: SiteSpec) -> str:
+        """The host part of a site's URLs (see ``url_host``)."""
+        site = spec.kind.replace("_", "-")
+        return render_template(self.url_host, {"site": site, "task_id": self.task_id})
+
     def _make_work_dir(self) -> None:
         run_dir = work_root() / self.run_id
         run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -278,21 +296,39 @@ class Environment:
         raise EngineError(f"{what}: no attempt made")  # only when ENGINE_ATTEMPTS < 1
 
     def _make_network(self) -> None:
-        try:
-            self.network = self._idempotent(
-                f"creating network {self.name}",
-                lambda: self.client.networks.create(
-                    self.name, driver="bridge", labels=self.labels(), check_duplicate=True
-                ),
-                lambda: self._by_label(self.client.networks),
-            )
-        except docker.errors.APIError as exc:
-            hint = None
-            if "address pool" in str(exc) or "non-overlapping" in str(exc):
-                hint = "the engine ran out of network address pools; lower --max-workers"
-            raise EngineError(
-                f"could not create network {self.name} for task {self.task_id}: {exc}", hint=hint
-            ) from None
+        pool = subnets.allocator()
+        for subnet in pool.candidates(self.client):
+            pools = [docker.types.IPAMPool(subnet=str(subnet))]
+            ipam = docker.types.IPAMConfig(pool_configs=pools)
+            try:
+                self.network = self._idempotent(
+                    f"creating network {self.name}",
+                    lambda: self.client.networks.create(
+                        self.name,
+                        driver="bridge",
+                        ipam=ipam,
+                        labels=self.labels(),
+                        check_duplicate=True,
+                    ),
+                    lambda: self._by_label(self.client.networks),
+                )
+            except docker.errors.APIError as exc:
+                pool.release(subnet)
+                if subnets.is_overlap_error(exc):
+                    logger.debug("subnet %s taken meanwhile; trying the next", subnet)
+                    continue
+                raise EngineError(
+                    f"could not create network {self.name} for task {self.task_id}: {exc}"
+                ) from None
+            except BaseException:
+                pool.release(subnet)
+                raise
+            self.subnet = subnet
+            return
+        raise EngineError(
+            f"no free /{pool.prefix} subnet left in {pool.range} for task {self.task_id}",
+            hint="set WAI_SUBNET_RANGE to a larger private range or lower --max-workers",
+        )
 
     def _bring_up(self, spec: SiteSpec) -> SiteInstance:
         timings: dict[str, float] = {}
@@ -300,7 +336,7 @@ class Environment:
         container = self._create_container(spec)
         host_port = self._read_host_port(container, spec)
         timings["create_s"] = time.monotonic() - started
-        origin = f"http://{self.url_host}:{host_port}"
+        origin = f"http://{self.host_name(spec)}:{host_port}"
         address = SiteAddress(spec.kind, origin, spec.site_url(origin), spec.canonical_origin)
         instance = SiteInstance(spec, container, host_port, address, timings)
 
@@ -432,7 +468,7 @@ class Environment:
         values: dict[str, object] = {
             "origin": instance.address.origin,
             "url": instance.address.url,
-            "host": self.url_host,
+            "host": self.host_name(spec),
             "port": instance.host_port,
             "container_port": spec.container_port,
             "task_id": self.task_id,

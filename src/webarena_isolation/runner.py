@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import docker
 from playwright.sync_api import sync_playwright
@@ -27,6 +28,7 @@ from webarena_isolation.browser import launch_chromium
 from webarena_isolation.catalog import Catalog
 from webarena_isolation.environment import Environment
 from webarena_isolation.errors import IsolationError, ReadinessTimeout
+from webarena_isolation.evaluation import LlmJudge, evaluate_task, not_scored
 from webarena_isolation.results import (
     TaskResult,
     build_summary,
@@ -36,12 +38,17 @@ from webarena_isolation.results import (
     write_summary,
     write_task_result,
 )
+from webarena_isolation import shared_sites
 from webarena_isolation.rewrite import rewrite_config
+from webarena_isolation.shared_sites import is_per_task
 from webarena_isolation.tasks import TaskConfig
 
 logger = logging.getLogger(__name__)
 
 PhaseCallback = Callable[[int, str, str], None]
+
+# Agents whose result is not an attempt at the task: scoring them would report a false 0.
+AGENTS_WITHOUT_ANSWERS = frozenset({"offline"})
 
 
 def _no_progress(task_id: int, phase: str, detail: str) -> None:
@@ -67,6 +74,7 @@ class RunSettings:
     url_host: str = "127.0.0.1"
     agent_timeout_s: float = 600.0
     start_attempts: int = 2
+    judge: LlmJudge | None = None
 
 
 def _save_site_logs(environment: Environment, folder: Path) -> None:
@@ -97,7 +105,9 @@ def _run_in_environment(
     on_phase: PhaseCallback,
 ) -> None:
     task_id = result.task_id
-    result.ports = {kind: site.host_port for kind, site in environment.sites.items()}
+    result.ports = {
+        kind: urlsplit(address.origin).port or 0 for kind, address in environment.addresses.items()
+    }
     rewritten = rewrite_config(config, environment.addresses, auth_dir=environment.auth_dir)
     config_path = folder / "config.json"
     write_json(config_path, rewritten)
@@ -125,6 +135,8 @@ def _run_in_environment(
     result.timings_s["agent"] = time.monotonic() - mark
     result.status, result.answer, result.error = outcome.status, outcome.answer, outcome.error
     result.details.update(outcome.details)
+    result.usage = dict(outcome.details.get("usage") or {})
+    result.steps = outcome.details.get("steps")
 
     dead = environment.dead_sites()
     if dead:
@@ -133,6 +145,23 @@ def _run_in_environment(
             f"{kind} {state}" for kind, state in dead.items()
         )
         _save_site_logs(environment, folder)
+
+    # Scoring reads the live sites (program_html), so it runs here, before teardown.
+    on_phase(task_id, "evaluate", "")
+    mark = time.monotonic()
+    if result.status == "error":
+        evaluation = not_scored("the environment failed during the task")
+    elif settings.agent.name in AGENTS_WITHOUT_ANSWERS:
+        evaluation = not_scored(f"the {settings.agent.name} agent answers no task")
+    else:
+        evaluation = evaluate_task(
+            rewritten,
+            answer=outcome.answer,
+            last_url=outcome.details.get("last_url"),
+            judge=settings.judge,
+        )
+    result.timings_s["evaluate"] = time.monotonic() - mark
+    result.score, result.evaluation = evaluation.score, evaluation.to_json()
 
 
 def execute_task(
@@ -163,16 +192,21 @@ def execute_task(
     environment: Environment | None = None
     try:
         specs = [settings.catalog.site(kind) for kind in result.sites]
+        own = [spec for spec in specs if is_per_task(spec)]
+        shared = shared_sites.for_run(
+            client, settings.run_id, bind_host=settings.bind_host, url_host=settings.url_host
+        ).addresses([spec for spec in specs if not is_per_task(spec)])
         for attempt in range(1, settings.start_attempts + 1):
             result.attempts = attempt
             on_phase(task_id, "starting", f"attempt {attempt}" if attempt > 1 else "")
             environment = Environment(
                 client,
                 task_id=task_id,
-                specs=specs,
+                specs=own,
                 run_id=settings.run_id,
                 bind_host=settings.bind_host,
                 url_host=settings.url_host,
+                shared=shared,
             )
             try:
                 environment.start()

@@ -35,3 +35,23 @@ def test_twenty_environments_distinct_ports_avoiding_bound_ones(client, catalog,
             list(pool.map(lambda env: env.close(), environments))
         for sock in held:
             sock.close()
+
+
+def test_more_networks_than_dockers_default_pools_allow(client, run_id):
+    # Docker's default pools give about 30 bridge networks; each task gets one of its own.
+    import ipaddress
+
+    from webarena_isolation.subnets import configured_range
+
+    environments = [Environment(client, task_id=200 + i, specs=[], run_id=run_id)
+                    for i in range(40)]
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda env: env.start(), environments))
+        subnets = [env.subnet for env in environments]
+        assert len(set(subnets)) == 40
+        whole, _ = configured_range()
+        assert all(isinstance(s, ipaddress.IPv4Network) and s.subnet_of(whole) for s in subnets)
+    finally:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda env: env.close(), environments))

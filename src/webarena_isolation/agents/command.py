@@ -3,7 +3,8 @@
 The protocol: the command line may hold ``{config_file}``, ``{result_dir}`` and ``{task_id}``;
 the same values, the model and every site URL are in the environment (``WAI_*``, WebArena's
 ``SHOPPING``... and BrowserGym's ``WA_SHOPPING``...). The command writes what it likes into the
-result dir; an ``answer.txt`` there is taken as its answer. Exit 0 means it completed.
+result dir; an ``answer.txt`` there is taken as its answer, a ``last_url.txt`` as the URL it
+ended on (for ``url_match`` and ``program_html``'s ``last``). Exit 0 means it completed.
 """
 
 from __future__ import annotations
@@ -74,8 +75,15 @@ class CommandAgent:
                 return AgentOutcome("failed", error=f"agent timed out after {task.timeout_s:.0f} s")
         answer_file = task.result_dir / "answer.txt"
         answer = answer_file.read_text(encoding="utf-8").strip() if answer_file.exists() else None
+        # last_url.txt (optional) is the page the agent ended on, for url_match and "last".
+        url_file = task.result_dir / "last_url.txt"
+        last_url = url_file.read_text(encoding="utf-8").strip() if url_file.exists() else ""
+        details = {"last_url": last_url or None}
         if completed.returncode != 0:
             return AgentOutcome(
-                "failed", answer=answer, error=f"agent exited {completed.returncode}"
+                "failed",
+                answer=answer,
+                error=f"agent exited {completed.returncode}",
+                details=details,
             )
-        return AgentOutcome("completed", answer=answer)
+        return AgentOutcome("completed", answer=answer, details=details)
