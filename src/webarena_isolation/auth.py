@@ -66,10 +66,15 @@ def _sign_in(context: BrowserContext, kind: str, spec: LoginSpec, address: SiteA
 
 
 def _is_signed_in(
-    browser: Browser, state: dict[str, Any], kind: str, spec: LoginSpec, address: SiteAddress
+    browser: Browser,
+    state: dict[str, Any],
+    kind: str,
+    spec: LoginSpec,
+    address: SiteAddress,
+    options: dict[str, Any],
 ) -> bool:
     url = render_template(spec.signed_in_url, _values(spec, address))
-    context = browser.new_context(storage_state=state)  # type: ignore[arg-type]
+    context = browser.new_context(storage_state=state, **options)  # type: ignore[arg-type]
     try:
         page = context.new_page()
         page.set_default_timeout(PAGE_TIMEOUT_MS)
@@ -94,6 +99,8 @@ def save_login_state(
     state_file: Path,
     addresses: Mapping[str, SiteAddress],
     catalog: Catalog,
+    *,
+    context_options: dict[str, Any] | None = None,
 ) -> Path:
     """Sign in to every site a state file names, check it in a fresh context, save it (0600).
 
@@ -102,6 +109,7 @@ def save_login_state(
         state_file: where WebArena's config expects the state (its name lists the sites).
         addresses: the task's own sites.
         catalog: where the login recipes come from.
+        context_options: keyword arguments for every browser context (routing, if any).
 
     Raises:
         LoginError: a site has no recipe, the login failed, or the saved state is not signed in.
@@ -118,7 +126,8 @@ def save_login_state(
             )
         specs[kind] = spec
 
-    context = browser.new_context()
+    options = context_options or {}
+    context = browser.new_context(**options)
     try:
         for kind, spec in specs.items():
             _sign_in(context, kind, spec, addresses[kind])
@@ -127,7 +136,7 @@ def save_login_state(
         context.close()
 
     for kind, spec in specs.items():
-        if not _is_signed_in(browser, state, kind, spec, addresses[kind]):
+        if not _is_signed_in(browser, state, kind, spec, addresses[kind], options):
             raise LoginError(
                 f"the saved login state for {kind} at {addresses[kind].url} is not signed in",
                 site=kind,
@@ -136,3 +145,22 @@ def save_login_state(
     _write_private_json(state_file, state)
     logger.info("saved login state %s for %s", state_file.name, ", ".join(kinds))
     return state_file
+
+
+def merge_saved_states(auth_dir: Path, state_file: Path) -> bool:
+    """Build ``state_file`` from per-site states saved ahead (a pool member's), if all exist.
+
+    Returns:
+        Whether the file was written; if not, the caller signs in as usual.
+    """
+    parts = [auth_dir / f"{kind}_state.json" for kind in sites_in_state_file(state_file)]
+    if not all(part.is_file() for part in parts):
+        return False
+    merged: dict[str, Any] = {"cookies": [], "origins": []}
+    for part in parts:
+        data = json.loads(part.read_text(encoding="utf-8"))
+        merged["cookies"].extend(data.get("cookies", []))
+        merged["origins"].extend(data.get("origins", []))
+    _write_private_json(state_file, merged)
+    logger.info("made %s from login states saved ahead", state_file.name)
+    return True

@@ -133,7 +133,7 @@ def docker_nodes() -> list[NodeInfo]:
 
 def free_slots() -> dict[str, int] | None:
     """Free ``docker_env`` slots per node id, or ``None`` if this Ray can't tell."""
-    ray = import_ray()
+    import_ray()
     try:
         from ray._private.state import available_resources_per_node  # a DeveloperAPI
     except ImportError:

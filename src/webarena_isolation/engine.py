@@ -23,6 +23,11 @@ LABEL_CREATED = f"{LABEL_PREFIX}.created"
 LABEL_OWNER_PID = f"{LABEL_PREFIX}.owner-pid"
 LABEL_OWNER_HOST = f"{LABEL_PREFIX}.owner-host"
 LABEL_ROLE = f"{LABEL_PREFIX}.role"
+LABEL_WORK_DIR = f"{LABEL_PREFIX}.work-dir"
+LABEL_URL_HOST = f"{LABEL_PREFIX}.url-host"
+LABEL_ROUTED = f"{LABEL_PREFIX}.routed"
+LABEL_POOL = f"{LABEL_PREFIX}.pool"
+LABEL_SITE_SET = f"{LABEL_PREFIX}.site-set"
 
 START_HINT = (
     "start it with `setsid dockerd >/var/log/dockerd.log 2>&1 &` "

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import docker
 import docker.errors
@@ -32,6 +33,7 @@ from webarena_isolation.errors import (
 )
 from webarena_isolation.readiness import HttpProbe, wait_until_ready
 from webarena_isolation.rewrite import SiteAddress
+from webarena_isolation.routing import RouteProxy
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +88,10 @@ class Environment:
         run_id: the id of the run, stamped on everything as a label.
         bind_host: the host interface ports are published on.
         shared: addresses of sites this task uses but doesn't own (shared, read-only).
+        routed: keep every site on its canonical WebArena URL (no reconfiguration); the
+            task's browser reaches its own containers through a routing proxy
+            (:mod:`webarena_isolation.routing`).
+        extra_labels: more labels for everything the environment makes (e.g. a pool's).
         url_host: the host name used in site URLs; may hold ``{site}`` and ``{task_id}``, e.g.
             ``{site}-t{task_id}.localhost`` gives every site a host of its own (Chromium
             resolves ``*.localhost`` to loopback), so sites that share a cookie name
@@ -102,9 +108,13 @@ class Environment:
         bind_host: str = "127.0.0.1",
         url_host: str = "127.0.0.1",
         shared: dict[str, SiteAddress] | None = None,
+        routed: bool = False,
+        extra_labels: dict[str, str] | None = None,
     ) -> None:
         self.client = client
         self.shared = dict(shared or {})
+        self.routed = routed
+        self.extra_labels = dict(extra_labels or {})
         self.task_id = task_id
         self.specs = list(specs)
         self.run_id = run_id
@@ -118,7 +128,55 @@ class Environment:
         self.network: Any = None
         self.subnet: ipaddress.IPv4Network | None = None
         self.work_dir: Path | None = None
+        self.proxy: RouteProxy | None = None
         self._containers: list[Container] = []
+
+    @classmethod
+    def adopt(
+        cls, client: docker.DockerClient, env_id: str, specs: dict[str, SiteSpec]
+    ) -> Environment:
+        """Take over a started environment made by another process (e.g. a pool's).
+
+        Args:
+            env_id: the environment's ``env-id`` label.
+            specs: site specs by kind, to rebuild the sites' addresses.
+
+        Raises:
+            EnvironmentStartError: it has no containers, or one lacks a published port.
+        """
+        label = {"label": [f"{engine.LABEL_ENV}={env_id}"]}
+        containers = client.containers.list(all=True, filters=label)
+        networks = client.networks.list(filters=label)
+        if not containers or not networks:
+            raise EnvironmentStartError(f"no environment with env-id {env_id} to adopt")
+        labels = containers[0].labels
+        kinds = [c.labels.get(engine.LABEL_SITE, "") for c in containers]
+        environment = cls(
+            client,
+            task_id=int(labels.get(engine.LABEL_TASK, "0")),
+            specs=[specs[kind] for kind in kinds],
+            run_id=labels.get(engine.LABEL_RUN, "adopted"),
+            url_host=labels.get(engine.LABEL_URL_HOST, "127.0.0.1"),
+            routed=labels.get(engine.LABEL_ROUTED) == "true",
+        )
+        environment.env_id, environment.name = env_id, networks[0].name
+        environment.network = networks[0]
+        environment._containers = list(containers)
+        work_dir = labels.get(engine.LABEL_WORK_DIR)
+        environment.work_dir = Path(work_dir) if work_dir else None
+        for container, kind in zip(containers, kinds):
+            spec = specs[kind]
+            port = environment._read_host_port(container, spec)
+            origin = (
+                spec.canonical_origin
+                if environment.routed
+                else f"http://{environment.host_name(spec)}:{port}"
+            )
+            address = SiteAddress(kind, origin, spec.site_url(origin), spec.canonical_origin)
+            environment.sites[kind] = SiteInstance(spec, container, port, address)
+        environment._start_proxy()
+        environment.state = "started"
+        return environment
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -147,6 +205,7 @@ class Environment:
             with ThreadPoolExecutor(max_workers=max(1, len(self.specs))) as pool:
                 instances = list(pool.map(self._bring_up, self.specs))
             self.sites = {instance.spec.kind: instance for instance in instances}
+            self._start_proxy()
         except BaseException:
             self.close()
             raise
@@ -165,6 +224,9 @@ class Environment:
         if self.state == "closed":
             return
         started = time.monotonic()
+        if self.proxy is not None:
+            self.proxy.close()
+            self.proxy = None
         if self._containers:
             with ThreadPoolExecutor(max_workers=len(self._containers)) as pool:
                 list(pool.map(self._remove_container, self._containers))
@@ -203,6 +265,20 @@ class Environment:
             raise EnvironmentStartError(f"environment {self.name} has not been started")
         return self.work_dir / ".auth"
 
+    @property
+    def browser_options(self) -> dict[str, Any]:
+        """Keyword arguments every browser context of this task needs (routing, if any)."""
+        return self.proxy.context_options() if self.proxy is not None else {}
+
+    def _start_proxy(self) -> None:
+        if self.routed and self.sites:
+            self.proxy = RouteProxy(
+                {
+                    urlsplit(site.spec.canonical_origin).netloc: ("127.0.0.1", site.host_port)
+                    for site in self.sites.values()
+                }
+            )
+
     def describe(self) -> dict[str, Any]:
         """A JSON-ready view of the environment for ``environment.json``."""
         return {
@@ -211,6 +287,8 @@ class Environment:
             "task_id": self.task_id,
             "network": self.name,
             "state": self.state,
+            "routed": self.routed,
+            "proxy": self.proxy.url if self.proxy is not None else None,
             "sites": {kind: site.describe() for kind, site in self.sites.items()},
             "timings_s": {k: round(v, 3) for k, v in self.timings.items()},
         }
@@ -250,9 +328,14 @@ class Environment:
             engine.LABEL_CREATED: str(int(time.time())),
             engine.LABEL_OWNER_PID: str(os.getpid()),
             engine.LABEL_OWNER_HOST: socket.gethostname(),
+            engine.LABEL_URL_HOST: self.url_host,
+            engine.LABEL_ROUTED: str(self.routed).lower(),
         }
         if site is not None:
             labels[engine.LABEL_SITE] = site
+        if self.work_dir is not None:
+            labels[engine.LABEL_WORK_DIR] = str(self.work_dir)
+        labels.update(self.extra_labels)
         return labels
 
     def host_name(self, spec: SiteSpec) -> str:
@@ -336,14 +419,16 @@ class Environment:
         container = self._create_container(spec)
         host_port = self._read_host_port(container, spec)
         timings["create_s"] = time.monotonic() - started
-        origin = f"http://{self.host_name(spec)}:{host_port}"
+        origin = (
+            spec.canonical_origin if self.routed else f"http://{self.host_name(spec)}:{host_port}"
+        )
         address = SiteAddress(spec.kind, origin, spec.site_url(origin), spec.canonical_origin)
         instance = SiteInstance(spec, container, host_port, address, timings)
 
         mark = time.monotonic()
         self._wait_ready(instance)
         timings["ready_s"] = time.monotonic() - mark
-        if spec.reconfigure:
+        if spec.reconfigure and not self.routed:
             mark = time.monotonic()
             self._reconfigure(instance)
             self._wait_ready(instance)

@@ -14,6 +14,7 @@ The tree::
     ├── EnvironmentStartError       a task's environment could not be brought up
     │   ├── ReadinessTimeout        a site did not become ready in time (carries its log tail)
     │   └── ReconfigureError        a post-start step inside a container failed
+    ├── AdmissionError              an environment needs more memory than the whole budget
     ├── LoginError                  a site's login recipe did not end signed in
     └── AgentError                  the agent could not be run at all
 """
@@ -135,6 +136,10 @@ class ReconfigureError(EnvironmentStartError):
         self.command = command
         self.exit_status = exit_status
         self.output = output
+
+
+class AdmissionError(IsolationError):
+    """An environment needs more memory than the host's whole budget allows."""
 
 
 class LoginError(IsolationError):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import docker
 import docker.errors
+from docker.models.images import Image
 
 from webarena_isolation.catalog import Catalog
 from webarena_isolation.errors import EngineError, SetupError
@@ -86,7 +87,7 @@ def expected_images(catalog: Catalog) -> dict[str, tuple[str, ...]]:
     return {stem: tuple(images) for stem, images in found.items()}
 
 
-def _local_image(client: docker.DockerClient, name: str) -> docker.models.images.Image | None:
+def _local_image(client: docker.DockerClient, name: str) -> Image | None:
     try:
         return client.images.get(name)
     except docker.errors.ImageNotFound:

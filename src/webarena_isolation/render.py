@@ -47,7 +47,8 @@ OBSERVATION_EXCERPT_CHARS = 3000
 def _excerpt(text: str) -> str:
     if len(text) <= OBSERVATION_EXCERPT_CHARS:
         return text
-    return text[:OBSERVATION_EXCERPT_CHARS] + f"\n... ({len(text) - OBSERVATION_EXCERPT_CHARS} more)"
+    more = len(text) - OBSERVATION_EXCERPT_CHARS
+    return text[:OBSERVATION_EXCERPT_CHARS] + f"\n... ({more} more characters)"
 
 
 def write_render(

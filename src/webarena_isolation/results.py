@@ -92,7 +92,11 @@ def usage_totals(results: list[TaskResult]) -> dict[str, Any]:
         "prompt_tokens": sum(int(u.get("prompt_tokens", 0)) for u in used),
         "completion_tokens": sum(int(u.get("completion_tokens", 0)) for u in used),
         "requests": sum(int(u.get("requests", 0)) for u in used),
-        "cost_usd": round(sum(costs), 6) if used and None not in costs else None,
+        "cost_usd": (
+            round(sum(c for c in costs if c is not None), 6)
+            if used and None not in costs
+            else None
+        ),
     }
 
 
@@ -123,7 +127,7 @@ body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse
 td,th{border:1px solid #ccc;padding:.3rem .6rem;vertical-align:top}th{background:#f3f3f3}
 .completed{background:#eaffea}.failed,.error{background:#ffecec}.interrupted{background:#fff6e0}
 td.score{font-weight:bold;text-align:center}.pass{color:#070}.fail{color:#a00}.none{color:#777}
-td.reason,td.error{max-width:28rem;font-size:.9rem}.total{font-weight:bold}
+td.reason,td.errmsg{max-width:28rem;font-size:.9rem}.total{font-weight:bold}
 """
 
 
@@ -183,7 +187,7 @@ def index_html(summary: dict[str, Any], run_dir: Path | None = None) -> str:
             f"<td class='reason'>{esc(reason)}</td><td>{model}</td><td>{esc(task.get('agent', ''))}"
             f"</td><td class='steps'>{steps}</td><td>{esc(timings)}</td><td>{esc(ports)}</td>"
             f"<td>{esc(_usage_text(task.get('usage') or {}))}</td>"
-            f"<td class='error'>{esc(task.get('error') or '')}</td>"
+            f"<td class='errmsg'>{esc(task.get('error') or '')}</td>"
             f"<td class='files'>{_task_links(task, run_dir)}</td></tr>"
         )
     counts = ", ".join(f"{k}: {v}" for k, v in summary["counts"].items() if v)

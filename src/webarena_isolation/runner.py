@@ -23,7 +23,7 @@ import docker
 from playwright.sync_api import sync_playwright
 
 from webarena_isolation.agents.base import Agent, TaskContext
-from webarena_isolation.auth import save_login_state
+from webarena_isolation.auth import merge_saved_states, save_login_state
 from webarena_isolation.browser import launch_chromium
 from webarena_isolation.catalog import Catalog
 from webarena_isolation.environment import Environment
@@ -38,7 +38,8 @@ from webarena_isolation.results import (
     write_summary,
     write_task_result,
 )
-from webarena_isolation import shared_sites
+from webarena_isolation import admission, pool, shared_sites
+from webarena_isolation.pool import site_set_key
 from webarena_isolation.rewrite import rewrite_config
 from webarena_isolation.shared_sites import is_per_task
 from webarena_isolation.tasks import TaskConfig
@@ -74,6 +75,9 @@ class RunSettings:
     url_host: str = "127.0.0.1"
     agent_timeout_s: float = 600.0
     start_attempts: int = 2
+    use_external_pools: bool = False
+    routed: bool = False
+    memory_budget_mb: int | None = None
     judge: LlmJudge | None = None
 
 
@@ -84,16 +88,26 @@ def _save_site_logs(environment: Environment, folder: Path) -> None:
         (logs / f"{kind}.log").write_text(environment.log_tail(kind, 400), encoding="utf-8")
 
 
-def _login(environment: Environment, config: TaskConfig, catalog: Catalog) -> None:
+def _login(environment: Environment, config: TaskConfig, catalog: Catalog) -> str:
+    """Make the task's login state; returns how: ``none``, ``made ahead`` or ``signed in``."""
     state = config.get("storage_state")
     if not state:
-        return
+        return "none"
+    if merge_saved_states(environment.auth_dir, Path(state)):
+        return "made ahead"
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            save_login_state(browser, Path(state), environment.addresses, catalog)
+            save_login_state(
+                browser,
+                Path(state),
+                environment.addresses,
+                catalog,
+                context_options=environment.browser_options,
+            )
         finally:
             browser.close()
+    return "signed in"
 
 
 def _run_in_environment(
@@ -105,16 +119,18 @@ def _run_in_environment(
     on_phase: PhaseCallback,
 ) -> None:
     task_id = result.task_id
+    # Host ports as published (in routed mode the URLs keep the canonical ones).
     result.ports = {
-        kind: urlsplit(address.origin).port or 0 for kind, address in environment.addresses.items()
+        kind: urlsplit(address.origin).port or 0 for kind, address in environment.shared.items()
     }
+    result.ports.update({kind: site.host_port for kind, site in environment.sites.items()})
     rewritten = rewrite_config(config, environment.addresses, auth_dir=environment.auth_dir)
     config_path = folder / "config.json"
     write_json(config_path, rewritten)
 
     on_phase(task_id, "login", "")
     mark = time.monotonic()
-    _login(environment, rewritten, settings.catalog)
+    result.details["login"] = _login(environment, rewritten, settings.catalog)
     result.timings_s["login"] = time.monotonic() - mark
 
     on_phase(task_id, "agent", settings.agent.name)
@@ -130,13 +146,14 @@ def _run_in_environment(
         model=settings.model,
         provider=settings.provider,
         timeout_s=settings.agent_timeout_s,
+        browser_options=environment.browser_options,
     )
     outcome = settings.agent.run(context)
     result.timings_s["agent"] = time.monotonic() - mark
     result.status, result.answer, result.error = outcome.status, outcome.answer, outcome.error
     result.details.update(outcome.details)
-    result.usage = dict(outcome.details.get("usage") or {})
-    result.steps = outcome.details.get("steps")
+    result.usage = dict(result.details.pop("usage", None) or {})
+    result.steps = result.details.pop("steps", None)
 
     dead = environment.dead_sites()
     if dead:
@@ -164,6 +181,61 @@ def _run_in_environment(
     result.score, result.evaluation = evaluation.score, evaluation.to_json()
 
 
+def _from_pool(
+    client: docker.DockerClient,
+    settings: RunSettings,
+    own: list[Any],
+    on_phase: PhaseCallback,
+    task_id: int,
+) -> Environment | None:
+    if not own:
+        return None
+    kinds = [spec.kind for spec in own]
+    local = pool.for_run(settings.run_id)
+    mark = time.monotonic()
+    if local is not None and site_set_key(kinds) in local.site_sets:
+        on_phase(task_id, "starting", "from pool")
+        member: Environment | None = local.acquire(kinds, claimer=settings.run_id)
+    elif settings.use_external_pools:
+        member = pool.claim_from_any(client, settings.catalog, kinds, claimer=settings.run_id)
+    else:
+        return None
+    if member is not None:
+        member.timings["start_s"] = time.monotonic() - mark
+    return member
+
+
+def _start_fresh(
+    client: docker.DockerClient,
+    settings: RunSettings,
+    own: list[Any],
+    result: TaskResult,
+    on_phase: PhaseCallback,
+    tried: list[Environment],
+) -> Environment:
+    # A readiness timeout may be a slow host: retry on a fresh environment, never reuse one.
+    for attempt in range(1, settings.start_attempts + 1):
+        result.attempts = attempt
+        on_phase(result.task_id, "starting", f"attempt {attempt}" if attempt > 1 else "")
+        environment = Environment(
+            client,
+            task_id=result.task_id,
+            specs=own,
+            run_id=settings.run_id,
+            bind_host=settings.bind_host,
+            url_host=settings.url_host,
+            routed=settings.routed,
+        )
+        tried.append(environment)
+        try:
+            return environment.start()
+        except ReadinessTimeout as exc:
+            if attempt == settings.start_attempts:
+                raise
+            logger.warning("task %s: %s; retrying on a fresh environment", result.task_id, exc)
+    raise IsolationError(f"task {result.task_id} was given no start attempt")
+
+
 def execute_task(
     client: docker.DockerClient,
     config: TaskConfig,
@@ -189,6 +261,7 @@ def execute_task(
     result = TaskResult(task_id, list(config.get("sites", [])), agent=settings.agent.name)
     result.node = socket.gethostname()
     started = time.monotonic()
+    tried: list[Environment] = []
     environment: Environment | None = None
     try:
         specs = [settings.catalog.site(kind) for kind in result.sites]
@@ -196,31 +269,21 @@ def execute_task(
         shared = shared_sites.for_run(
             client, settings.run_id, bind_host=settings.bind_host, url_host=settings.url_host
         ).addresses([spec for spec in specs if not is_per_task(spec)])
-        for attempt in range(1, settings.start_attempts + 1):
-            result.attempts = attempt
-            on_phase(task_id, "starting", f"attempt {attempt}" if attempt > 1 else "")
-            environment = Environment(
-                client,
-                task_id=task_id,
-                specs=own,
-                run_id=settings.run_id,
-                bind_host=settings.bind_host,
-                url_host=settings.url_host,
-                shared=shared,
-            )
+        need_mb = sum(spec.memory_estimate_mb for spec in own)
+        gate = admission.gate(settings.memory_budget_mb)
+        with gate.hold(need_mb, on_wait=lambda note: on_phase(task_id, "queued", note)):
+            environment = _from_pool(client, settings, own, on_phase, task_id)
+            if environment is not None:
+                result.details["pool_hit"] = True
+            else:
+                environment = _start_fresh(client, settings, own, result, on_phase, tried)
+            environment.shared = shared
+            result.timings_s["start"] = environment.timings.get("start_s", 0.0)
             try:
-                environment.start()
-                break
-            except ReadinessTimeout as exc:
-                if attempt == settings.start_attempts:
-                    raise
-                logger.warning("task %s: %s; retrying on a fresh environment", task_id, exc)
-        result.timings_s["start"] = environment.timings.get("start_s", 0.0)
-        try:
-            _run_in_environment(environment, config, settings, folder, result, on_phase)
-        finally:
-            on_phase(task_id, "teardown", "")
-            environment.close()
+                _run_in_environment(environment, config, settings, folder, result, on_phase)
+            finally:
+                on_phase(task_id, "teardown", "")
+                environment.close()
     except IsolationError as exc:
         result.status, result.error = "error", str(exc)
         log_tail = getattr(exc, "log_tail", "")
@@ -231,6 +294,7 @@ def execute_task(
         result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
         logger.exception("task %s crashed", task_id)
     finally:
+        environment = environment or (tried[-1] if tried else None)
         if environment is not None:
             environment.close()
             result.timings_s["teardown"] = environment.timings.get("teardown_s", 0.0)

@@ -15,7 +15,8 @@ from .conftest import leftovers_of
 
 SECRET = "sk-test-never-written-7781"
 TITLE = "Isolated agents at work"
-INTENT = f"Post '{TITLE}' on All forums, then tell me who posted 'Tips for a first vegetable garden'."
+INTENT = (f"Post '{TITLE}' on All forums, then tell me who posted "
+          "'Tips for a first vegetable garden'.")
 WRONG_INTENT = INTENT + " Answer from memory."
 
 

@@ -9,7 +9,11 @@ from tests.integration.agents.scripted_model import ScriptedModel, last_user_mes
 from webarena_isolation.agents.llm_client import ChatClient, resolve_endpoint
 from webarena_isolation.evaluation import LlmJudge, evaluate_task
 from webarena_isolation.evaluation.checks import Check, combine
-from webarena_isolation.evaluation.program_html import reddit_post_url, target_url
+from webarena_isolation.evaluation.program_html import (
+    reddit_post_url,
+    run_program_html,
+    target_url,
+)
 from webarena_isolation.evaluation.strings import clean_answer, exact_match, must_include
 from webarena_isolation.evaluation.urls import url_matches
 from webarena_isolation.tasks import load_task_pool
@@ -117,3 +121,15 @@ def test_unknown_eval_type_is_not_scored(bad_type):
     config = {"eval": {"eval_types": [bad_type]}}
     result = evaluate_task(config, answer="a", last_url=None)
     assert result.score is None and "unknown evaluation type" in result.reason
+
+
+def test_program_html_targets_that_cannot_be_read_need_no_browser():
+    targets = [
+        {"url": "last", "locator": "", "required_contents": {"must_include": ["a", "b"]}},
+        {"url": "func:shopping_get_latest_order_url()", "locator": "document.title",
+         "required_contents": {"exact_match": "x"}},
+    ]
+    checks = run_program_html(targets, last_url=None, storage_state=None)
+    assert [(c.rule, c.expected, c.passed) for c in checks] == [
+        ("must_include", "a", None), ("must_include", "b", None), ("exact_match", "x", None)]
+    assert "no final URL" in checks[0].reason and "not supported" in checks[2].reason

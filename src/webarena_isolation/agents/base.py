@@ -26,6 +26,8 @@ class TaskContext:
         model: model name the user asked for.
         provider: that model's provider.
         timeout_s: how long the agent may take.
+        browser_options: keyword arguments for every ``browser.new_context`` of the task
+            (in routed mode, the proxy that reaches the task's own containers).
     """
 
     task_id: int
@@ -38,6 +40,7 @@ class TaskContext:
     model: str
     provider: str
     timeout_s: float = 600.0
+    browser_options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def log_path(self) -> Path:

@@ -44,6 +44,8 @@ class CommandAgent:
                 "WAI_MODEL": task.model,
                 "WAI_PROVIDER": task.provider,
                 "WAI_STORAGE_STATE": str(task.config.get("storage_state") or ""),
+                # Routed mode: the proxy that reaches this task's containers, else empty.
+                "WAI_PROXY": str(task.browser_options.get("proxy", {}).get("server", "")),
             }
         )
         return variables

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -169,17 +169,17 @@ class LlmAgent:
             if time.monotonic() > deadline:
                 state.stop_reason, state.error = "timeout", f"time limit {task.timeout_s:.0f} s"
                 return
-            observation = observe(page, budget_tokens=self.observation_tokens)
+            observation = self._observe(page)
             prompt = self._prompt(state, observation, start_urls, number, last_error)
             shot = state.screenshot(page)
-            step = {"url": observation.url, "title": observation.title, "screenshot": shot,
-                    "observation": observation.text()}
+            seen = RenderStep(url=observation.url, title=observation.title, action="",
+                              screenshot=shot, observation=observation.text())
             try:
                 reply = self.client.complete(
                     [{"role": "system", "content": system}, {"role": "user", "content": prompt}]
                 )
             except ChatError as exc:
-                state.record(RenderStep(action="model call", error=str(exc), **step))
+                state.record(replace(seen, action="model call", error=str(exc)))
                 state.stop_reason, state.error = "model_error", str(exc)
                 return
             state.usage.add(reply)
@@ -189,8 +189,8 @@ class LlmAgent:
                 invalid += 1
                 last_error = f"your reply was not a valid action: {exc}"
                 state.history.append(f"(invalid reply: {exc.message})")
-                state.record(RenderStep(action="(invalid reply)", reply=reply.text,
-                                        error=str(exc), **step))
+                state.record(replace(seen, action="(invalid reply)", reply=reply.text,
+                                     error=str(exc)))
                 if invalid >= MAX_INVALID_REPLIES:
                     state.stop_reason = "invalid_replies"
                     state.error = f"{invalid} invalid replies in a row"
@@ -198,12 +198,12 @@ class LlmAgent:
                 continue
             invalid = 0
             if action.kind == "stop":
-                state.record(RenderStep(action=action.describe(), reply=reply.text, **step))
+                state.record(replace(seen, action=action.describe(), reply=reply.text))
                 state.answer, state.stop_reason = action.answer, "stop"
                 return
             last_error = self._act(page, action, allowed)
-            state.record(RenderStep(action=action.describe(), reply=reply.text,
-                                    error=last_error, **step))
+            state.record(replace(seen, action=action.describe(), reply=reply.text,
+                                 error=last_error))
             state.history.append(action.describe() + (f" -> failed: {last_error}"
                                                       if last_error else ""))
             if _repeating(state.history):
@@ -211,6 +211,14 @@ class LlmAgent:
                 state.error = f"the same action {MAX_SAME_ACTION} times in a row"
                 return
         state.stop_reason, state.error = "step_limit", f"step limit of {self.max_steps} reached"
+
+    def _observe(self, page: Page) -> Observation:
+        try:
+            return observe(page, budget_tokens=self.observation_tokens)
+        except PlaywrightError:
+            # A navigation the last action started can swap the document mid-snapshot.
+            page.wait_for_load_state(timeout=PAGE_TIMEOUT_MS)
+            return observe(page, budget_tokens=self.observation_tokens)
 
     @staticmethod
     def _act(page: Page, action: Action, allowed: set[str]) -> str:

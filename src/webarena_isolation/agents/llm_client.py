@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -186,7 +185,6 @@ class ChatClient:
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
         self._sleep = sleep
-        self._lock = threading.Lock()
         # The SDK's own retries are off so that every retry is bounded and counted here.
         self._sdk = openai.OpenAI(
             api_key=endpoint.api_key,
@@ -219,7 +217,10 @@ class ChatClient:
                     ) from None
                 wait_s = self._wait_s(exc, retries)
                 logger.warning(
-                    "model call failed (%s); retry %d in %.1f s", _describe(exc), retries + 1, wait_s
+                    "model call failed (%s); retry %d in %.1f s",
+                    _describe(exc),
+                    retries + 1,
+                    wait_s,
                 )
                 self._sleep(wait_s)
                 retries += 1

@@ -33,7 +33,8 @@ class Observation:
 
     def text(self) -> str:
         """The observation as it goes into the prompt."""
-        parts = [f"URL: {self.url}", f"Title: {self.title}", "Accessibility snapshot:", self.snapshot]
+        parts = [f"URL: {self.url}", f"Title: {self.title}", "Accessibility snapshot:"]
+        parts.append(self.snapshot)
         if self.trimmed_lines:
             parts.append(f"... ({self.trimmed_lines} more lines not shown; scroll or go elsewhere)")
         return "\n".join(parts)

@@ -66,7 +66,9 @@ class OfflineAgent:
             with sync_playwright() as playwright:
                 browser = launch_chromium(playwright)
                 state = task.config.get("storage_state")
-                context = browser.new_context(storage_state=state if state else None)
+                context = browser.new_context(
+                    storage_state=state if state else None, **task.browser_options
+                )
                 context.tracing.start(screenshots=True, snapshots=True)
                 try:
                     page = context.new_page()

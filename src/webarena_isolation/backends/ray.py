@@ -23,11 +23,16 @@ import shutil
 import socket
 import tarfile
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import docker
+import docker.errors
+import requests
 
 from webarena_isolation import engine
 from webarena_isolation.catalog import Catalog
@@ -56,6 +61,7 @@ from webarena_isolation.tasks import TaskConfig
 logger = logging.getLogger(__name__)
 
 POLL_S = 0.2
+RELAY_TIMEOUT_S = 5.0
 MAX_RETRIES = 2
 NODE_LOG = "node.log"
 PlacedCallback = Callable[[int, str], None]
@@ -70,27 +76,32 @@ def staging_root(run_id: str) -> Path:
 
 
 class PhaseRelay:
-    """Carries progress from the nodes to the driver (run as a Ray actor on the driver's node).
+    """Carries progress from the nodes to the driver (a Ray actor on the driver's node).
 
     Nodes call :meth:`push` and :meth:`placed` without waiting; the driver calls
-    :meth:`drain` in its loop.
+    :meth:`drain` in its loop. It runs threaded: an in-order actor waits for every caller's
+    next message, and a caller on a node that died never sends it.
     """
 
     def __init__(self) -> None:
-        self.events: list[tuple[str, int, str, str]] = []
+        self.events: list[tuple[float, str, int, str, str]] = []
+        self.lock = threading.Lock()
 
-    def push(self, task_id: int, phase: str, detail: str) -> None:
-        """A task entered ``phase``."""
-        self.events.append(("phase", task_id, phase, detail))
+    def push(self, sent: float, task_id: int, phase: str, detail: str) -> None:
+        """A task entered ``phase`` (``sent``: the node's clock, to put events in order)."""
+        with self.lock:
+            self.events.append((sent, "phase", task_id, phase, detail))
 
-    def placed(self, task_id: int, node_id: str) -> None:
+    def placed(self, sent: float, task_id: int, node_id: str) -> None:
         """An attempt of a task began on ``node_id``."""
-        self.events.append(("placed", task_id, node_id, ""))
+        with self.lock:
+            self.events.append((sent, "placed", task_id, node_id, ""))
 
-    def drain(self) -> list[tuple[str, int, str, str]]:
-        """Everything pushed since the last call."""
-        events, self.events = self.events, []
-        return events
+    def drain(self) -> list[tuple[float, str, int, str, str]]:
+        """Everything pushed since the last call, oldest first."""
+        with self.lock:
+            events, self.events = self.events, []
+        return sorted(events)
 
 
 @dataclass
@@ -137,6 +148,21 @@ def _node_log(folder: Path) -> logging.Handler:
     return handler
 
 
+_CLIENT: list[docker.DockerClient] = []
+
+
+def _node_client() -> docker.DockerClient:
+    # One client per worker process: a run's shared sites, kept per process, hold on to it.
+    if _CLIENT:
+        try:
+            _CLIENT[0].ping()
+            return _CLIENT[0]
+        except (docker.errors.DockerException, requests.exceptions.RequestException):
+            _CLIENT.clear()
+    _CLIENT.append(engine.connect())
+    return _CLIENT[0]
+
+
 def run_on_node(config: TaskConfig, settings: RunSettings, relay: Any) -> NodeOutcome:
     """The Ray task: run one WebArena task on this node's engine and pack its folder.
 
@@ -147,25 +173,31 @@ def run_on_node(config: TaskConfig, settings: RunSettings, relay: Any) -> NodeOu
     node_id = ray.get_runtime_context().get_node_id()
     node_ip = ray.util.get_node_ip_address()
     task_id = int(config["task_id"])
-    relay.placed.remote(task_id, node_id)
+    relay.placed.remote(time.time(), task_id, node_id)
 
     def on_phase(tid: int, phase: str, detail: str) -> None:
-        relay.push.remote(tid, phase, f"on {node_ip}" + (f": {detail}" if detail else ""))
+        where = f"on {node_ip}" + (f": {detail}" if detail else "")
+        relay.push.remote(time.time(), tid, phase, where)
 
     on_phase(task_id, "starting", "")
-    client = engine.connect()
+    client = _node_client()
     root = staging_root(settings.run_id)
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"task_{task_id}-", dir=root))
     folder = task_dir(staging, task_id)
     folder.mkdir()
     package_logger = logging.getLogger("webarena_isolation")
-    handler = _node_log(folder)
     previous_level = package_logger.level
+    handler = _node_log(folder)
     package_logger.addHandler(handler)
     package_logger.setLevel(logging.INFO)
     try:
-        result = execute_task(client, config, settings, staging, on_phase)
+        try:
+            result = execute_task(client, config, settings, staging, on_phase)
+        finally:
+            package_logger.removeHandler(handler)
+            package_logger.setLevel(previous_level)
+            handler.close()
         result.node = node_id
         result.details["ray"] = {
             "node_id": node_id,
@@ -173,17 +205,11 @@ def run_on_node(config: TaskConfig, settings: RunSettings, relay: Any) -> NodeOu
             "hostname": socket.gethostname(),
         }
         write_task_result(staging, result)
-        package_logger.removeHandler(handler)
-        handler.close()
         mark = time.monotonic()
         payload = pack_folder(folder)
         pack_s = time.monotonic() - mark
     finally:
-        package_logger.removeHandler(handler)
-        package_logger.setLevel(previous_level)
-        handler.close()
         shutil.rmtree(staging, ignore_errors=True)
-        client.close()
     return NodeOutcome(result, payload, node_id, pack_s)
 
 
@@ -250,7 +276,9 @@ def preflight(nodes: list[NodeInfo], configs: list[TaskConfig], catalog: Catalog
             problems.append(f"{node.label}: {report}")
             continue
         if report.get("reaped"):
-            logger.warning("node %s: removed leftovers of dead runs %s", node.label, report["reaped"])
+            logger.warning(
+                "node %s: removed leftovers of dead runs %s", node.label, report["reaped"]
+            )
         if report.get("missing_images"):
             how = "; ".join(hints.get(i) or f"load {i}" for i in report["missing_images"])
             raise ImageMissingError(report["missing_images"], hint=f"on node {node.label}: {how}")
@@ -283,7 +311,9 @@ class _Flight:
     nodes: list[str] = field(default_factory=list)
 
 
-def _lost_result(config: TaskConfig, settings: RunSettings, flight: _Flight, exc: Any) -> TaskResult:
+def _lost_result(
+    config: TaskConfig, settings: RunSettings, flight: _Flight, exc: Any
+) -> TaskResult:
     ray = import_ray()
     result = interrupted_result(config, settings)
     if isinstance(exc, ray.exceptions.TaskCancelledError):
@@ -362,6 +392,7 @@ def run_ray(
             ray.remote(PhaseRelay)
             .options(
                 num_cpus=0,
+                max_concurrency=4,
                 scheduling_strategy=NodeAffinitySchedulingStrategy(here, soft=True),
             )
             .remote()
@@ -373,16 +404,21 @@ def run_ray(
             retry_exceptions=[EngineError],
             scheduling_strategy="SPREAD",
         )
-        return _drive(task, settings_ref, relay, configs, settings, run_dir, on_phase, stop,
-                      on_placed)
+        return _drive(
+            task, settings_ref, relay, configs, settings, run_dir, on_phase, stop, on_placed
+        )
     finally:
         if relay is not None:
             ray.kill(relay)
         if sweep and ray.is_initialized():
             for node_id, found in sweep_nodes(settings.run_id).items():
                 if any(found.get(k) for k in ("containers", "networks")):
-                    logger.warning("node %s: swept leftovers of run %s: %s", node_id[:8],
-                                   settings.run_id, found)
+                    logger.warning(
+                        "node %s: swept leftovers of run %s: %s",
+                        node_id[:8],
+                        settings.run_id,
+                        found,
+                    )
         if connected_here:
             disconnect()
 
@@ -407,11 +443,11 @@ def _drive(
 
     def relay_events() -> None:
         try:
-            events = ray.get(relay.drain.remote(), timeout=30)
+            events = ray.get(relay.drain.remote(), timeout=RELAY_TIMEOUT_S)
         except ray.exceptions.RayError as exc:
             logger.debug("progress relay unavailable: %s", exc)
             return
-        for kind, task_id, first, second in events:
+        for _, kind, task_id, first, second in events:
             if kind == "placed":
                 if task_id in by_task:
                     by_task[task_id].nodes.append(first)

@@ -48,7 +48,11 @@ class LlmJudge:
         Raises:
             ChatError: the model could not be reached after the client's retries.
         """
-        lines = [f"Question: {intent}", f"Reference answer: {reference}", f"Agent's answer: {answer}"]
+        lines = [
+            f"Question: {intent}",
+            f"Reference answer: {reference}",
+            f"Agent's answer: {answer}",
+        ]
         if unachievable:
             lines.insert(0, _UNACHIEVABLE)
         reply = self.client.complete(

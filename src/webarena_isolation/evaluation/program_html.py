@@ -71,7 +71,8 @@ def _read(page: Page, locator: str, prep_actions: list[str]) -> str:
 
 def _compare(required: dict, text: str) -> list[tuple[str, object, bool]]:
     if "exact_match" in required:
-        return [("exact_match", required["exact_match"], exact_match(required["exact_match"], text))]
+        expected = required["exact_match"]
+        return [("exact_match", expected, exact_match(str(expected), text))]
     results = []
     for content in required.get("must_include", []):
         options = str(content).split(" |OR| ")
@@ -102,7 +103,7 @@ def run_program_html(
             url, why = None, f"locator helper {locator.split('(')[0][5:]} is not supported"
         plan.append((target, url, why, locator))
     if not any(url for _, url, _, _ in plan):
-        return [_undecided(t, why) for t, _, why, _ in plan]
+        return [check for t, _, why, _ in plan for check in _undecided(t, why)]
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:

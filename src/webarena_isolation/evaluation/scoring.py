@@ -13,6 +13,7 @@ from typing import Any
 from playwright.sync_api import Error as PlaywrightError
 
 from webarena_isolation.agents.llm_client import ChatError, Usage
+from webarena_isolation.agents.pricing import cost_usd
 from webarena_isolation.evaluation.checks import Check, Evaluation, combine
 from webarena_isolation.evaluation.judge import LlmJudge
 from webarena_isolation.evaluation.program_html import run_program_html
@@ -78,7 +79,8 @@ def string_checks(
     checks: list[Check] = []
     for rule, value in references.items():
         if rule == "exact_match":
-            checks.append(Check("string_match", rule, value, answer, exact_match(str(value), answer)))
+            passed = exact_match(str(value), answer)
+            checks.append(Check("string_match", rule, value, answer, passed))
         elif rule == "must_include":
             items = value if isinstance(value, list) else [value]
             for item in items:
@@ -149,5 +151,11 @@ def evaluate_task(
     score, reason = combine(checks)
     if answer is None and "string_match" in types and score == 0.0:
         reason += " (the agent gave no answer)"
-    judge_usage = usage.to_json(None) if usage.requests else None
+    judge_usage = None
+    if judge is not None and usage.requests:
+        client = judge.client
+        judge_usage = usage.to_json(
+            cost_usd(client.model, usage.prompt_tokens, usage.completion_tokens,
+                     custom_base=client.endpoint.custom_base)
+        )
     return Evaluation(score=score, reason=reason, checks=checks, judge_usage=judge_usage)
