@@ -16,6 +16,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any, NoReturn, Optional
 
+import docker
 import docker.errors
 import requests
 import typer
@@ -23,7 +24,9 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from webarena_isolation import engine, shared_sites
+from webarena_isolation import engine, pool, shared_sites
+from webarena_isolation.pool import EnvironmentPool, site_set_key
+from webarena_isolation.shared_sites import is_per_task
 from webarena_isolation.agents.selection import choose_agent
 from webarena_isolation.backends.local import run_local
 from webarena_isolation.catalog import load_catalog
@@ -32,6 +35,7 @@ from webarena_isolation.errors import CatalogError, IsolationError, UsageError
 from webarena_isolation.results import TaskResult
 from webarena_isolation.resume import finished_results, read_run_file, write_run_file
 from webarena_isolation.progress import TaskBoard
+from webarena_isolation.pool_cli import pool_app
 from webarena_isolation.providers import provider_for_model
 from webarena_isolation.reaper import Watchdog
 from webarena_isolation.runner import (
@@ -41,7 +45,7 @@ from webarena_isolation.runner import (
     prepare_run_dir,
     run_info,
 )
-from webarena_isolation.tasks import load_task_pool, select_tasks
+from webarena_isolation.tasks import TaskConfig, load_task_pool, select_tasks
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +56,7 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+app.add_typer(pool_app, name="pool")
 
 EXIT_INTERRUPTED = 130
 HOST_NAME_TEMPLATE = "{site}-t{task_id}.localhost"
@@ -68,6 +73,28 @@ def _log_to(path: Path, verbose: bool) -> None:
     root = logging.getLogger("webarena_isolation")
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     root.addHandler(handler)
+
+
+def _start_pool(
+    client: docker.DockerClient, settings: RunSettings, configs: list[Any], size: int
+) -> EnvironmentPool:
+    # One pool per run, keyed by the run id, so the run's reaper also covers its members.
+    site_sets = {
+        site_set_key(k for k in c.get("sites", []) if is_per_task(settings.catalog.site(k)))
+        for c in configs
+    }
+    warm = EnvironmentPool(
+        client,
+        settings.catalog,
+        pool_id=settings.run_id,
+        site_sets=[key.split("+") for key in site_sets if key],
+        size=size,
+        bind_host=settings.bind_host,
+        url_host=settings.url_host,
+        routed=settings.routed,
+    ).start()
+    pool.register(settings.run_id, warm)
+    return warm
 
 
 def _summary_table(summary: dict[str, Any]) -> Table:
@@ -129,12 +156,30 @@ def run(
         bool,
         typer.Option(help="Give every site its own host, <site>-t<task>.localhost."),
     ] = False,
+    pool_size: Annotated[
+        int,
+        typer.Option("--pool", min=0, help="Keep N ready environments per site set, refilled."),
+    ] = 0,
+    routed: Annotated[
+        bool, typer.Option(help="Sites keep canonical WebArena URLs; browsers are routed.")
+    ] = False,
+    memory_budget_mb: Annotated[
+        Optional[int],
+        typer.Option(help="MiB environments may hold (default: available memory - reserve)."),
+    ] = None,
     run_id: Annotated[
         Optional[str], typer.Option(help="Id stamped on everything (default: random).")
     ] = None,
     resume: Annotated[
         Optional[Path],
         typer.Option(help="A run folder: skip its finished tasks, rerun the rest there."),
+    ] = None,
+    backend: Annotated[
+        str, typer.Option(help="local (threads on this machine) | ray (a Ray cluster's nodes).")
+    ] = "local",
+    ray_address: Annotated[
+        Optional[str],
+        typer.Option(help="Ray head host:port (default: $RAY_ADDRESS or this machine's)."),
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug log.")] = False,
 ) -> None:
@@ -172,13 +217,23 @@ def run(
             api_base=api_base,
             max_steps=max_steps,
         )
-        client = engine.connect()
-        kinds = sorted({kind for c in configs for kind in c.get("sites", [])})
-        engine.require_images(
-            client,
-            site_catalog.images(kinds),
-            hints={site_catalog.site(k).image: site_catalog.site(k).load_hint for k in kinds},
-        )
+        if backend not in ("local", "ray"):
+            raise UsageError(f"--backend {backend!r}: choose local or ray")
+        if backend == "ray":
+            # Each node checks its own engine, images and Chromium; nothing starts if one can't.
+            from webarena_isolation.backends.ray import check_cluster
+
+            if pool_size:
+                raise UsageError("--pool works with the local backend only")
+            check_cluster(configs, site_catalog, address=ray_address)
+        else:
+            client = engine.connect()
+            kinds = sorted({kind for c in configs for kind in c.get("sites", [])})
+            engine.require_images(
+                client,
+                site_catalog.images(kinds),
+                hints={site_catalog.site(k).image: site_catalog.site(k).load_hint for k in kinds},
+            )
     except IsolationError as exc:
         _fail(exc)
 
@@ -193,6 +248,8 @@ def run(
         bind_host=bind_host,
         url_host=HOST_NAME_TEMPLATE if host_names else "127.0.0.1",
         agent_timeout_s=agent_timeout,
+        routed=routed,
+        memory_budget_mb=memory_budget_mb,
         **({"run_id": run_id} if run_id else {}),
     )
     run_dir = resume if resume is not None else prepare_run_dir(results_dir, settings)
@@ -212,10 +269,14 @@ def run(
         },
     )
     _log_to(run_dir / "run.log", verbose)
+    if backend == "ray":
+        _run_on_ray(configs, settings, run_dir, done)
+        return
     orphans = reap_orphans(client)
     if orphans:
         console.print(f"removed leftovers of dead run(s): {', '.join(orphans)}")
     watchdog = Watchdog(settings.run_id)
+    warm = _start_pool(client, settings, configs, pool_size) if pool_size else None
     started, started_monotonic = datetime.now(), time.monotonic()
     info = run_info(settings, "local", started)
     board = TaskBoard(configs, note=f"run {settings.run_id} → {run_dir}")
@@ -236,6 +297,9 @@ def run(
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        if warm is not None:
+            warm.stop()
+            pool.unregister(settings.run_id)
         try:
             shared_sites.close_run(settings.run_id)
             leftovers = remove_leftovers(client, settings.run_id)
@@ -244,6 +308,44 @@ def run(
         except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
             logger.warning("safety-net sweep failed (%s); the reaper will retry", exc)
         watchdog.release()
+    summary = finish_run(
+        run_dir, list(done.values()) + results, info, started_monotonic=started_monotonic
+    )
+    console.print(_summary_table(summary))
+    console.print(f"results: {run_dir}/summary.json and {run_dir}/index.html")
+    if stop.requested.is_set():
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if summary["counts"].get("error"):
+        raise typer.Exit(1)
+
+
+def _run_on_ray(
+    configs: list[TaskConfig], settings: RunSettings, run_dir: Path, done: dict[int, TaskResult]
+) -> None:
+    """``run --backend ray``: check_cluster has connected this process and checked the nodes."""
+    from webarena_isolation.backends.ray import run_ray
+    from webarena_isolation.cluster import disconnect
+
+    started, started_monotonic = datetime.now(), time.monotonic()
+    info = run_info(settings, "ray", started)
+    board = TaskBoard(configs, note=f"run {settings.run_id} on Ray → {run_dir}")
+    stop = StopFlag()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.request()  # a second one cancels the running tasks, which tear down on their node
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with Live(board, console=console, refresh_per_second=4, transient=False):
+            results = run_ray(
+                configs, settings, run_dir, on_phase=board.update, stop=stop, check=False
+            )
+    except IsolationError as exc:
+        _fail(exc)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        disconnect()
     summary = finish_run(
         run_dir, list(done.values()) + results, info, started_monotonic=started_monotonic
     )
@@ -432,6 +534,50 @@ def images_load(
         console.print(f"[green]✓[/] {plan.path.name}: loaded {', '.join(tags)}")
     if failures:
         raise typer.Exit(1)
+
+
+cluster_app = typer.Typer(help="The Ray cluster that `run --backend ray` uses.")
+app.add_typer(cluster_app, name="cluster")
+
+
+@cluster_app.command("status")
+def cluster_status(
+    ray_address: Annotated[
+        Optional[str],
+        typer.Option(help="Ray head host:port (default: $RAY_ADDRESS or this machine's)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Nodes with Docker slots: free slots and the environments running on each."""
+    from webarena_isolation import cluster
+
+    try:
+        status = cluster.cluster_status(ray_address)
+    except IsolationError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(status, indent=2))
+        return
+    table = Table(title=f"{status['slots']} docker_env slot(s), {status['free_slots']} free")
+    for column in ("node", "address", "host", "slots", "free", "environments", "note"):
+        table.add_column(column)
+    for node in status["nodes"]:
+        envs = ", ".join(f"{e['run_id']}/t{e['task_id']}" for e in node["environments"])
+        note = node.get("error") or (
+            "shares its engine with " + ", ".join(node["shares_engine_with"])
+            if node.get("shares_engine_with")
+            else ""
+        )
+        table.add_row(
+            node["node_id"][:8],
+            node["ip"],
+            node["hostname"],
+            str(node["slots"]),
+            "?" if node["free_slots"] is None else str(node["free_slots"]),
+            f"{len(node['environments'])}" + (f": {envs}" if envs else ""),
+            note,
+        )
+    console.print(table)
 
 
 def main() -> None:

@@ -28,6 +28,7 @@ LABEL_URL_HOST = f"{LABEL_PREFIX}.url-host"
 LABEL_ROUTED = f"{LABEL_PREFIX}.routed"
 LABEL_POOL = f"{LABEL_PREFIX}.pool"
 LABEL_SITE_SET = f"{LABEL_PREFIX}.site-set"
+LABEL_CATALOG = f"{LABEL_PREFIX}.catalog"
 
 START_HINT = (
     "start it with `setsid dockerd >/var/log/dockerd.log 2>&1 &` "

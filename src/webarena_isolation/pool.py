@@ -60,11 +60,26 @@ def claim(client: docker.DockerClient, env_id: str, claimer: str) -> bool:
     return True
 
 
-def free_members(client: docker.DockerClient, kinds: Iterable[str]) -> list[str]:
-    """Env ids of unclaimed, running pool members for a site set, from any process."""
-    filters = {
-        "label": [f"{engine.LABEL_ROLE}=pool", f"{engine.LABEL_SITE_SET}={site_set_key(kinds)}"],
-    }
+def free_members(
+    client: docker.DockerClient,
+    kinds: Iterable[str],
+    *,
+    catalog: str | None = None,
+    routed: bool | None = None,
+    url_host: str | None = None,
+) -> list[str]:
+    """Env ids of unclaimed, running pool members for a site set, from any process.
+
+    Members only fit a task made with the same catalog, routing and host form.
+    """
+    labels = [f"{engine.LABEL_ROLE}=pool", f"{engine.LABEL_SITE_SET}={site_set_key(kinds)}"]
+    if catalog is not None:
+        labels.append(f"{engine.LABEL_CATALOG}={catalog}")
+    if routed is not None:
+        labels.append(f"{engine.LABEL_ROUTED}={str(routed).lower()}")
+    if url_host is not None:
+        labels.append(f"{engine.LABEL_URL_HOST}={url_host}")
+    filters = {"label": labels}
     by_env: dict[str, list[dict[str, object]]] = {}
     for entry in client.api.containers(all=True, filters=filters):
         env_id = (entry.get("Labels") or {}).get(engine.LABEL_ENV)
@@ -258,6 +273,7 @@ class EnvironmentPool:
                 engine.LABEL_ROLE: "pool",
                 engine.LABEL_POOL: self.pool_id,
                 engine.LABEL_SITE_SET: key,
+                engine.LABEL_CATALOG: self.catalog.name,
             },
         )
         member.start()
@@ -347,11 +363,19 @@ def for_run(run_id: str) -> EnvironmentPool | None:
 
 
 def claim_from_any(
-    client: docker.DockerClient, catalog: Catalog, kinds: Iterable[str], *, claimer: str
+    client: docker.DockerClient,
+    catalog: Catalog,
+    kinds: Iterable[str],
+    *,
+    claimer: str,
+    routed: bool = False,
+    url_host: str = "127.0.0.1",
 ) -> Environment | None:
     """Claim a free member of any pool (e.g. a ``pool start`` process) for ``kinds``."""
+    kinds = list(kinds)
     specs = {kind: catalog.site(kind) for kind in kinds}
-    for env_id in free_members(client, kinds):
+    found = free_members(client, kinds, catalog=catalog.name, routed=routed, url_host=url_host)
+    for env_id in found:
         if claim(client, env_id, claimer):
             return Environment.adopt(client, env_id, specs)
     return None

@@ -75,7 +75,7 @@ class RunSettings:
     url_host: str = "127.0.0.1"
     agent_timeout_s: float = 600.0
     start_attempts: int = 2
-    use_external_pools: bool = False
+    use_external_pools: bool = True
     routed: bool = False
     memory_budget_mb: int | None = None
     judge: LlmJudge | None = None
@@ -197,7 +197,14 @@ def _from_pool(
         on_phase(task_id, "starting", "from pool")
         member: Environment | None = local.acquire(kinds, claimer=settings.run_id)
     elif settings.use_external_pools:
-        member = pool.claim_from_any(client, settings.catalog, kinds, claimer=settings.run_id)
+        member = pool.claim_from_any(
+            client,
+            settings.catalog,
+            kinds,
+            claimer=settings.run_id,
+            routed=settings.routed,
+            url_host=settings.url_host,
+        )
     else:
         return None
     if member is not None:

@@ -291,6 +291,40 @@ def preflight(nodes: list[NodeInfo], configs: list[TaskConfig], catalog: Catalog
         )
 
 
+def _nodes_with_slots() -> list[NodeInfo]:
+    nodes = docker_nodes()
+    if not nodes:
+        raise ClusterError(
+            f"no live node of the Ray cluster advertises {RESOURCE} slots",
+            hint="start nodes with `ray start ... --resources '{\"docker_env\": 3}'`",
+        )
+    return nodes
+
+
+def check_cluster(
+    configs: list[TaskConfig], catalog: Catalog, *, address: str | None
+) -> list[NodeInfo]:
+    """Connect to the cluster and check every node for these tasks; stays connected.
+
+    Call it before making a run's folder, so a run that can't start leaves nothing behind;
+    then :func:`run_ray` with ``check=False``, and :func:`~webarena_isolation.cluster.disconnect`
+    at the end.
+
+    Raises:
+        ClusterError: no cluster, no node with slots, or a node unfit (disconnected then).
+        ImageMissingError: a node lacks an image (disconnected then).
+    """
+    connected_here = connect(address)
+    try:
+        nodes = _nodes_with_slots()
+        preflight(nodes, configs, catalog)
+    except IsolationError:
+        if connected_here:
+            disconnect()
+        raise
+    return nodes
+
+
 def sweep_nodes(run_id: str) -> dict[str, dict[str, Any]]:
     """Remove a run's leftovers on every live node; what each node removed, by node id."""
     reports = on_each_node(sweep_node, docker_nodes(), run_id)
@@ -341,6 +375,7 @@ def run_ray(
     address: str | None = None,
     max_retries: int = MAX_RETRIES,
     sweep: bool = True,
+    check: bool = True,
     on_placed: PlacedCallback | None = None,
 ) -> list[TaskResult]:
     """Run every task on the cluster, one ``docker_env`` slot each; results land in ``run_dir``.
@@ -357,6 +392,7 @@ def run_ray(
         address: the head's address; ``None`` for ``$RAY_ADDRESS`` or this machine's cluster.
         max_retries: how often Ray runs a task again after its node or worker died.
         sweep: remove the run's leftovers on every live node at the end.
+        check: check the nodes first (:func:`check_cluster` did it already if False).
         on_placed: called with ``(task_id, node_id)`` whenever an attempt begins on a node.
 
     Returns:
@@ -373,13 +409,8 @@ def run_ray(
     connected_here = connect(address)
     relay: Any = None
     try:
-        nodes = docker_nodes()
-        if not nodes:
-            raise ClusterError(
-                f"no live node of the Ray cluster advertises {RESOURCE} slots",
-                hint="start nodes with `ray start ... --resources '{\"docker_env\": 3}'`",
-            )
-        preflight(nodes, configs, settings.catalog)
+        if check:
+            preflight(_nodes_with_slots(), configs, settings.catalog)
         try:
             settings_ref = ray.put(settings)
         except (TypeError, ValueError, AttributeError) as exc:
