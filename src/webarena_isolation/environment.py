@@ -199,6 +199,9 @@ class Environment:
             raise EnvironmentStartError(f"environment {self.name} was already {self.state}")
         self.state = "starting"
         started = time.monotonic()
+        logger.info(
+            "environment %s starting: %s", self.name, ", ".join(s.kind for s in self.specs)
+        )
         try:
             self._make_work_dir()
             self._make_network()

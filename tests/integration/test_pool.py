@@ -72,3 +72,42 @@ def test_tasks_run_on_pool_members_with_logins_made_ahead(client, catalog, run_i
     finally:
         pools.unregister(run_id)
         pool.stop()
+
+
+def test_a_pool_process_serves_later_runs_and_never_twice(client, catalog, run_id, results,
+                                                          tmp_path):
+    import subprocess
+    import sys
+
+    from webarena_isolation.engine import LABEL_ENV
+
+    out = (tmp_path / "pool.out").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webarena_isolation", "pool", "start", "--sites", "map",
+         "--size", "2", "--pool-id", run_id], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while len(free_members(client, ["map"], catalog="demo")) < 2:
+            assert time.monotonic() < deadline and process.poll() is None, \
+                (tmp_path / "pool.out").read_text()
+            time.sleep(0.5)
+        members = set(free_members(client, ["map"], catalog="demo"))
+        settings = settings_for(catalog, "r" + run_id[:7], max_workers=2)
+        with ThreadPoolExecutor(max_workers=2) as threads:
+            outcomes = list(threads.map(
+                lambda t: execute_task(client, POOL[t], settings, results), [80, 81]))
+        used = set()
+        for outcome in outcomes:
+            assert outcome.status == "completed", outcome.error
+            assert outcome.details.get("pool_hit") is True
+        for task_id in (80, 81):
+            env = (results / f"task_{task_id}" / "environment.json").read_text()
+            used.add(next(m for m in members if m in env))
+        assert len(used) == 2, "two runs' tasks, two different members"
+        gone = client.api.containers(all=True, filters={"label": [
+            f"{LABEL_ENV}={m}" for m in used][:1]})
+        assert not gone, "used members are torn down"
+    finally:
+        subprocess.run([sys.executable, "-m", "webarena_isolation", "pool", "stop", "--pool",
+                        run_id], check=False, capture_output=True, timeout=120)
+        process.wait(timeout=60)
