@@ -2,8 +2,8 @@
 
 All measured in one run on the stand-in sites:
 - cold start to ready of one environment (median, p95) and its teardown;
-- where a cold start's time goes: inside Docker API calls, waiting for the site (probes and
-  the pauses between them), and the rest (our orchestration overhead);
+- where a cold start's time goes: network, container create, waiting for the site to boot,
+  reconfiguration inside it, and the rest (our orchestration overhead);
 - pool-hit acquire (median, p95);
 - tasks/minute for N short I/O-bound tasks (the agent sleeps, like one waiting on a model) at
   --max-workers W: serial, isolated-parallel, isolated-parallel with a warm pool.
@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from webarena_isolation import engine, pool, readiness
+from webarena_isolation import engine, pool
 from webarena_isolation.agents.command import CommandAgent
 from webarena_isolation.backends.local import run_local
 from webarena_isolation.catalog import load_catalog
@@ -40,68 +40,34 @@ def quantiles(values: list[float]) -> dict[str, float]:
     return {"median": round(statistics.median(ordered), 3), "p95": round(p95, 3), "n": len(values)}
 
 
-class Clock:
-    """Sums time spent in Docker API calls and in waiting for sites, on this thread."""
-
-    def __init__(self, client) -> None:
-        self.docker_s = 0.0
-        self.site_s = 0.0
-        send = client.api.send
-
-        def timed_send(*args, **kwargs):
-            mark = time.monotonic()
-            try:
-                return send(*args, **kwargs)
-            finally:
-                self.docker_s += time.monotonic() - mark
-
-        client.api.send = timed_send
-        probe_call = readiness.HttpProbe.__call__
-        clock = self
-
-        def timed_probe(probe):
-            mark = time.monotonic()
-            try:
-                return probe_call(probe)
-            finally:
-                clock.site_s += time.monotonic() - mark
-
-        readiness.HttpProbe.__call__ = timed_probe  # type: ignore[method-assign]
-        sleep = readiness.time.sleep
-
-        def timed_sleep(seconds):
-            mark = time.monotonic()
-            sleep(seconds)
-            clock.site_s += time.monotonic() - mark
-
-        readiness.time = type("T", (), {"sleep": staticmethod(timed_sleep),
-                                        "monotonic": staticmethod(time.monotonic)})
-
-
 def cold_starts(client, catalog, count: int) -> dict[str, object]:
+    # Where start time goes, from the environment's own timings: the network (a Docker call),
+    # each site's create (Docker calls), ready wait (the site booting) and reconfigure
+    # (commands inside the container). Sites start in parallel, so the slowest one counts.
+    # What is left is ours: folders, threads, bookkeeping.
     run_id = new_run_id()
-    clock = Clock(client)
-    starts, teardowns, docker_shares, site_shares, overheads = [], [], [], [], []
+    starts, teardowns, overheads = [], [], []
+    parts: dict[str, list[float]] = {"network": [], "create": [], "ready": [], "reconfigure": []}
     for _ in range(count):
-        clock.docker_s = clock.site_s = 0.0
         env = Environment(client, task_id=1, specs=[catalog.site(SITE)], run_id=run_id)
-        mark = time.monotonic()
         env.start()
-        start_s = time.monotonic() - mark
-        docker_s, site_s = clock.docker_s, clock.site_s
+        start_s = env.timings["start_s"]
+        slowest = max(env.sites.values(), key=lambda site: site.timings["total_s"]).timings
         env.close()
         starts.append(start_s)
         teardowns.append(env.timings["teardown_s"])
-        docker_shares.append(docker_s)
-        site_shares.append(site_s)
-        overheads.append(max(0.0, start_s - docker_s - site_s) / start_s)
+        parts["network"].append(env.timings["network_s"])
+        parts["create"].append(slowest["create_s"])
+        parts["ready"].append(slowest["ready_s"])
+        parts["reconfigure"].append(slowest.get("reconfigure_s", 0.0))
+        inside = env.timings["network_s"] + slowest["total_s"]
+        overheads.append(max(0.0, start_s - inside) / start_s)
     remove_leftovers(client, run_id)
     return {
         "start_to_ready_s": quantiles(starts),
         "teardown_s": quantiles(teardowns),
         "start_breakdown_median_s": {
-            "docker_api": round(statistics.median(docker_shares), 3),
-            "waiting_for_site": round(statistics.median(site_shares), 3),
+            name: round(statistics.median(values), 3) for name, values in parts.items()
         },
         "orchestration_overhead_fraction_median": round(statistics.median(overheads), 4),
     }
@@ -162,6 +128,8 @@ def main() -> None:
     parser.add_argument("--max-workers", type=int, default=4)
     parser.add_argument("--agent-sleep", type=float, default=5.0)
     parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--pool-sizes", type=int, nargs="+", default=[4, 20],
+                        help="pool sizes to measure (4 = max-workers; 20 = every task warm)")
     args = parser.parse_args()
     client = engine.connect()
     catalog = load_catalog("demo")
@@ -175,14 +143,18 @@ def main() -> None:
         serial = throughput(client, catalog, configs, 1, 0, args.agent_sleep, root)
         parallel = throughput(client, catalog, configs, args.max_workers, 0, args.agent_sleep,
                               root)
-        pooled = throughput(client, catalog, configs, args.max_workers, args.max_workers,
-                            args.agent_sleep, root)
+        pooled = {
+            size: throughput(client, catalog, configs, args.max_workers, size,
+                             args.agent_sleep, root)
+            for size in args.pool_sizes
+        }
     report["throughput"] = {"serial": serial, "isolated_parallel": parallel,
-                            "isolated_parallel_pool": pooled}
+                            **{f"isolated_parallel_pool_{k}": v for k, v in pooled.items()}}
+    per_minute = serial["tasks_per_minute"]
     report["ratios"] = {
-        "parallel_over_serial": round(parallel["tasks_per_minute"] / serial["tasks_per_minute"], 2),
-        "parallel_pool_over_serial": round(
-            pooled["tasks_per_minute"] / serial["tasks_per_minute"], 2),
+        "parallel_over_serial": round(parallel["tasks_per_minute"] / per_minute, 2),
+        **{f"parallel_pool_{k}_over_serial": round(v["tasks_per_minute"] / per_minute, 2)
+           for k, v in pooled.items()},
         "cold_start_over_pool_hit_median": round(
             report["cold"]["start_to_ready_s"]["median"]  # type: ignore[index]
             / max(report["pool"]["pool_hit_acquire_s"]["median"], 1e-6), 1),  # type: ignore[index]

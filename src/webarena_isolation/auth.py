@@ -131,7 +131,7 @@ def save_login_state(
     try:
         for kind, spec in specs.items():
             _sign_in(context, kind, spec, addresses[kind])
-        state = context.storage_state()
+        state = dict(context.storage_state())
     finally:
         context.close()
 

@@ -25,19 +25,18 @@ from rich.live import Live
 from rich.table import Table
 
 from webarena_isolation import engine, pool, shared_sites
-from webarena_isolation.pool import EnvironmentPool, site_set_key
-from webarena_isolation.shared_sites import is_per_task
 from webarena_isolation.agents.selection import choose_agent
 from webarena_isolation.backends.local import run_local
 from webarena_isolation.catalog import load_catalog
 from webarena_isolation.cleanup import live_environments, reap_orphans, remove_leftovers
 from webarena_isolation.errors import CatalogError, IsolationError, UsageError
-from webarena_isolation.results import TaskResult
-from webarena_isolation.resume import finished_results, read_run_file, write_run_file
-from webarena_isolation.progress import TaskBoard
+from webarena_isolation.pool import EnvironmentPool, site_set_key
 from webarena_isolation.pool_cli import pool_app
+from webarena_isolation.progress import TaskBoard
 from webarena_isolation.providers import provider_for_model
 from webarena_isolation.reaper import Watchdog
+from webarena_isolation.results import TaskResult
+from webarena_isolation.resume import finished_results, read_run_file, write_run_file
 from webarena_isolation.runner import (
     RunSettings,
     StopFlag,
@@ -45,6 +44,7 @@ from webarena_isolation.runner import (
     prepare_run_dir,
     run_info,
 )
+from webarena_isolation.shared_sites import is_per_task
 from webarena_isolation.tasks import TaskConfig, load_task_pool, select_tasks
 
 logger = logging.getLogger(__name__)
@@ -250,8 +250,9 @@ def run(
         agent_timeout_s=agent_timeout,
         routed=routed,
         memory_budget_mb=memory_budget_mb,
-        **({"run_id": run_id} if run_id else {}),
     )
+    if run_id:
+        settings.run_id = run_id
     run_dir = resume if resume is not None else prepare_run_dir(results_dir, settings)
     write_run_file(
         run_dir,
@@ -384,7 +385,9 @@ def setup(
 
 @app.command()
 def cleanup(
-    run_id: Annotated[Optional[str], typer.Option("--run", help="Only this run's leftovers.")] = None,
+    run_id: Annotated[
+        Optional[str], typer.Option("--run", help="Only this run's leftovers.")
+    ] = None,
     all_runs: Annotated[bool, typer.Option("--all", help="Everything of every run.")] = False,
     dry_run: Annotated[bool, typer.Option(help="Only list what would go.")] = False,
 ) -> None:

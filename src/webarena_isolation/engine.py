@@ -29,6 +29,7 @@ LABEL_ROUTED = f"{LABEL_PREFIX}.routed"
 LABEL_POOL = f"{LABEL_PREFIX}.pool"
 LABEL_SITE_SET = f"{LABEL_PREFIX}.site-set"
 LABEL_CATALOG = f"{LABEL_PREFIX}.catalog"
+LABEL_POOL_SHARED = f"{LABEL_PREFIX}.pool-shared"
 
 START_HINT = (
     "start it with `setsid dockerd >/var/log/dockerd.log 2>&1 &` "

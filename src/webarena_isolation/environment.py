@@ -204,7 +204,9 @@ class Environment:
         )
         try:
             self._make_work_dir()
+            mark = time.monotonic()
             self._make_network()
+            self.timings["network_s"] = time.monotonic() - mark
             with ThreadPoolExecutor(max_workers=max(1, len(self.specs))) as pool:
                 instances = list(pool.map(self._bring_up, self.specs))
             self.sites = {instance.spec.kind: instance for instance in instances}
@@ -306,7 +308,8 @@ class Environment:
                 dead[kind] = "removed"
                 continue
             except ENGINE_TROUBLE as exc:
-                dead[kind] = f"unknown (engine did not answer: {type(exc).__name__})"
+                # A busy engine is not a dead site; only a definite answer counts.
+                logger.warning("could not check %s of %s: %s", kind, self.name, exc)
                 continue
             if site.container.status != "running":
                 code = site.container.attrs.get("State", {}).get("ExitCode")
@@ -468,7 +471,9 @@ class Environment:
 
         try:
             container = self._idempotent(
-                f"creating {name}", create, lambda: self._by_label(self.client.containers, spec.kind)
+                f"creating {name}",
+                create,
+                lambda: self._by_label(self.client.containers, spec.kind),
             )
         except docker.errors.ImageNotFound:
             raise EnvironmentStartError(

@@ -70,9 +70,14 @@ def free_members(
 ) -> list[str]:
     """Env ids of unclaimed, running pool members for a site set, from any process.
 
+    Only members of shared pools (``pool start``) are listed: a run's own pool is private.
     Members only fit a task made with the same catalog, routing and host form.
     """
-    labels = [f"{engine.LABEL_ROLE}=pool", f"{engine.LABEL_SITE_SET}={site_set_key(kinds)}"]
+    labels = [
+        f"{engine.LABEL_ROLE}=pool",
+        f"{engine.LABEL_SITE_SET}={site_set_key(kinds)}",
+        f"{engine.LABEL_POOL_SHARED}=true",
+    ]
     if catalog is not None:
         labels.append(f"{engine.LABEL_CATALOG}={catalog}")
     if routed is not None:
@@ -114,6 +119,8 @@ class EnvironmentPool:
         site_sets: the site sets to keep members of.
         size: free members to keep per site set.
         login: sign in to every site with a login recipe when a member is made.
+        shared: other processes' runs may claim members (``pool start``); otherwise only
+            this process's tasks get them.
     """
 
     def __init__(
@@ -128,6 +135,7 @@ class EnvironmentPool:
         url_host: str = "127.0.0.1",
         routed: bool = False,
         login: bool = True,
+        shared: bool = False,
         on_event: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
@@ -139,6 +147,7 @@ class EnvironmentPool:
         self.url_host = url_host
         self.routed = routed
         self.login = login
+        self.shared = shared
         self.on_event = on_event or (lambda note: None)
         self.stats = PoolStats()
         self._free: dict[str, list[Environment]] = {key: [] for key in self.site_sets}
@@ -245,7 +254,9 @@ class EnvironmentPool:
                 member = self._make_member(key)
             except IsolationError as exc:
                 self.stats.failed_starts += 1
-                logger.warning("pool %s: a member for %s failed to start: %s", self.pool_id, key, exc)
+                logger.warning(
+                    "pool %s: a member for %s failed to start: %s", self.pool_id, key, exc
+                )
                 self._stop.wait(FILL_RETRY_S)
                 continue
             finally:
@@ -274,6 +285,7 @@ class EnvironmentPool:
                 engine.LABEL_POOL: self.pool_id,
                 engine.LABEL_SITE_SET: key,
                 engine.LABEL_CATALOG: self.catalog.name,
+                engine.LABEL_POOL_SHARED: str(self.shared).lower(),
             },
         )
         member.start()
@@ -305,11 +317,23 @@ class EnvironmentPool:
             finally:
                 browser.close()
 
+    def _claimed_elsewhere(self, member: Environment) -> bool:
+        names = self.client.api.containers(
+            all=True, filters={"label": [f"{engine.LABEL_ENV}={member.env_id}"]}
+        )
+        return any(CLAIM_SUFFIX in str(entry["Names"][0]) for entry in names)
+
     def _watch_loop(self) -> None:
         while not self._stop.wait(HEALTH_EVERY_S):
             with self._lock:
                 members = [(key, env) for key, envs in self._free.items() for env in envs]
             for key, member in members:
+                if self._claimed_elsewhere(member):
+                    with self._lock:
+                        if member in self._free[key]:
+                            self._free[key].remove(member)
+                            self._lock.notify_all()
+                    continue
                 if not member.dead_sites():
                     continue
                 with self._lock:

@@ -9,7 +9,9 @@ import signal
 import threading
 import time
 from types import FrameType
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
+
+import docker
 
 import typer
 from rich.console import Console
@@ -34,21 +36,21 @@ def _fail(exc: IsolationError) -> None:
     raise typer.Exit(exc.exit_code)
 
 
-def _pool_ids(client: object) -> dict[str, dict[str, object]]:
-    pools: dict[str, dict[str, object]] = {}
+def _pool_ids(client: docker.DockerClient) -> dict[str, dict[str, Any]]:
+    pools: dict[str, dict[str, Any]] = {}
     filters = {"label": [f"{engine.LABEL_ROLE}=pool"]}
-    for entry in client.api.containers(all=True, filters=filters):  # type: ignore[attr-defined]
+    for entry in client.api.containers(all=True, filters=filters):
         labels = entry.get("Labels") or {}
         pool_id = labels.get(engine.LABEL_POOL, "?")
         row = pools.setdefault(
             pool_id, {"pool": pool_id, "alive": owner_alive(pool_id), "members": {}}
         )
         env_id = labels.get(engine.LABEL_ENV, "?")
-        claimed = "-claimed" in str(entry["Names"][0])
-        members = row["members"]  # type: ignore[assignment]
-        state = "claimed" if claimed else entry.get("State", "?")
-        if members.get(env_id) != "claimed":  # type: ignore[union-attr]
-            members[env_id] = state  # type: ignore[index]
+        members: dict[str, str] = row["members"]
+        if "-claimed" in str(entry["Names"][0]):
+            members[env_id] = "claimed"
+        elif members.get(env_id) != "claimed":
+            members[env_id] = entry.get("State", "?")
         row["site_set"] = labels.get(engine.LABEL_SITE_SET, "?")
     return pools
 
@@ -85,7 +87,7 @@ def start(
         signal.signal(signum, on_signal)
     pool = EnvironmentPool(
         client, found, pool_id=identifier, site_sets=[kinds], size=size, routed=routed,
-        on_event=lambda note: console.print(note),
+        shared=True, on_event=lambda note: console.print(note),
     ).start()
     console.print(f"pool {identifier}: keeping {size} ready for {'+'.join(sorted(kinds))}")
     try:
@@ -113,7 +115,7 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     for column in ("pool", "site set", "process", "free", "claimed"):
         table.add_column(column)
     for row in pools.values():
-        states = list(row["members"].values())  # type: ignore[attr-defined]
+        states = list(row["members"].values())
         table.add_row(
             str(row["pool"]),
             str(row.get("site_set")),
@@ -126,7 +128,9 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
 
 @pool_app.command("stop")
 def stop(
-    pool_id: Annotated[Optional[str], typer.Option("--pool", help="One pool (default: all).")] = None,
+    pool_id: Annotated[
+        Optional[str], typer.Option("--pool", help="One pool (default: all).")
+    ] = None,
     wait_s: Annotated[float, typer.Option(help="How long to wait for it to stop.")] = 60,
 ) -> None:
     """Stop pool processes and remove their free members."""
@@ -141,6 +145,7 @@ def stop(
                 while owner_alive(identifier) and time.monotonic() < deadline:
                     time.sleep(0.3)
             removed = remove_leftovers(client, identifier)
-            console.print(f"pool {identifier}: stopped, removed {len(removed.containers)} container(s)")
+            count = len(removed.containers)
+            console.print(f"pool {identifier}: stopped, removed {count} container(s)")
     except IsolationError as exc:
         _fail(exc)

@@ -110,8 +110,7 @@ class RouteProxy:
     @property
     def url(self) -> str:
         """Where browsers send their requests."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def context_options(self) -> dict[str, Any]:
         """Keyword arguments for Playwright's ``browser.new_context``."""

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import docker
 from playwright.sync_api import sync_playwright
 
+from webarena_isolation import admission, pool, shared_sites
 from webarena_isolation.agents.base import Agent, TaskContext
 from webarena_isolation.auth import merge_saved_states, save_login_state
 from webarena_isolation.browser import launch_chromium
@@ -29,6 +30,7 @@ from webarena_isolation.catalog import Catalog
 from webarena_isolation.environment import Environment
 from webarena_isolation.errors import IsolationError, ReadinessTimeout
 from webarena_isolation.evaluation import LlmJudge, evaluate_task, not_scored
+from webarena_isolation.pool import site_set_key
 from webarena_isolation.results import (
     TaskResult,
     build_summary,
@@ -38,8 +40,6 @@ from webarena_isolation.results import (
     write_summary,
     write_task_result,
 )
-from webarena_isolation import admission, pool, shared_sites
-from webarena_isolation.pool import site_set_key
 from webarena_isolation.rewrite import rewrite_config
 from webarena_isolation.shared_sites import is_per_task
 from webarena_isolation.tasks import TaskConfig

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 
+from playwright.sync_api import sync_playwright
+
 from webarena_isolation.auth import save_login_state
 from webarena_isolation.browser import launch_chromium
 from webarena_isolation.environment import Environment
-from playwright.sync_api import sync_playwright
 
 from .helpers import absolute_urls, browse, get, netlocs
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import socket
-
-import pytest
 import requests
 
 from webarena_isolation import engine

@@ -5,7 +5,12 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from pathlib import Path
+
+import pytest
+
 from webarena_isolation import pool as pools
+from webarena_isolation.catalog import load_catalog
 from webarena_isolation.pool import EnvironmentPool, claim, free_members
 from webarena_isolation.runner import execute_task
 from webarena_isolation.tasks import load_task_pool
@@ -13,11 +18,21 @@ from webarena_isolation.tasks import load_task_pool
 from .test_isolation import settings_for
 
 POOL = load_task_pool()
+POOL_CATALOG = Path(__file__).resolve().parents[1] / "data" / "pool-test.toml"
 
 
-def make_pool(client, catalog, run_id, size, sets=(["map"],), login=False):
+@pytest.fixture
+def catalog():
+    return load_catalog(str(POOL_CATALOG))
+
+
+def make_pool(client, catalog, run_id, size, sets=(["map"],), login=False, shared=True):
     return EnvironmentPool(client, catalog, pool_id=run_id, site_sets=sets, size=size,
-                           login=login).start()
+                           login=login, shared=shared).start()
+
+
+def free(client, kinds):
+    return free_members(client, kinds, catalog="pool-test")
 
 
 def test_members_are_handed_out_once_and_never_reused(client, catalog, run_id):
@@ -33,7 +48,7 @@ def test_members_are_handed_out_once_and_never_reused(client, catalog, run_id):
             assert not claim(client, member.env_id, "someone-else"), "claimed twice"
             member.close()  # a used member is torn down, not recycled
         assert pool.wait_full(timeout=120)
-        assert not set(ids) & set(free_members(client, ["map"])), "a dirty member came back"
+        assert not set(ids) & set(free(client, ["map"])), "a dirty member came back"
     finally:
         pool.stop()
 
@@ -42,7 +57,7 @@ def test_dead_member_is_noticed_and_replaced(client, catalog, run_id):
     pool = make_pool(client, catalog, run_id, size=1)
     try:
         assert pool.wait_full(timeout=120)
-        (victim,) = free_members(client, ["map"])
+        (victim,) = free(client, ["map"])
         for container in client.containers.list(filters={"label": [
                 f"webarena-isolation.env-id={victim}"]}):
             container.kill()
@@ -51,13 +66,14 @@ def test_dead_member_is_noticed_and_replaced(client, catalog, run_id):
             time.sleep(0.5)
         assert pool.stats.replaced_dead == 1
         assert pool.wait_full(timeout=120)
-        assert victim not in free_members(client, ["map"])
+        assert victim not in free(client, ["map"])
     finally:
         pool.stop()
 
 
 def test_tasks_run_on_pool_members_with_logins_made_ahead(client, catalog, run_id, results):
-    pool = make_pool(client, catalog, run_id, size=2, sets=(["shopping_admin"],), login=True)
+    pool = make_pool(client, catalog, run_id, size=2, sets=(["shopping_admin"],), login=True,
+                     shared=False)
     pools.register(run_id, pool)
     try:
         assert pool.wait_full(timeout=120)
@@ -84,14 +100,15 @@ def test_a_pool_process_serves_later_runs_and_never_twice(client, catalog, run_i
     out = (tmp_path / "pool.out").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "webarena_isolation", "pool", "start", "--sites", "map",
-         "--size", "2", "--pool-id", run_id], stdout=out, stderr=subprocess.STDOUT)
+         "--size", "2", "--pool-id", run_id, "--catalog", str(POOL_CATALOG)],
+        stdout=out, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
-        while len(free_members(client, ["map"], catalog="demo")) < 2:
+        while len(free(client, ["map"])) < 2:
             assert time.monotonic() < deadline and process.poll() is None, \
                 (tmp_path / "pool.out").read_text()
             time.sleep(0.5)
-        members = set(free_members(client, ["map"], catalog="demo"))
+        members = set(free(client, ["map"]))
         settings = settings_for(catalog, "r" + run_id[:7], max_workers=2)
         with ThreadPoolExecutor(max_workers=2) as threads:
             outcomes = list(threads.map(

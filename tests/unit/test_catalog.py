@@ -2,7 +2,12 @@
 
 import pytest
 
-from webarena_isolation.catalog import SITE_KINDS, builtin_catalog_names, load_catalog, render_template
+from webarena_isolation.catalog import (
+    SITE_KINDS,
+    builtin_catalog_names,
+    load_catalog,
+    render_template,
+)
 from webarena_isolation.errors import CatalogError
 
 

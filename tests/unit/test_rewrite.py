@@ -1,7 +1,6 @@
 """Rewriting real WebArena configs to point at one task's own sites."""
 
 import json
-from pathlib import Path
 
 import pytest
 
