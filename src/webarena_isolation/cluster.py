@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 RESOURCE = "docker_env"
 NAMESPACE = "webarena-isolation"
 NODE_CALL_TIMEOUT_S = 120.0
+PROBE_TIMEOUT_S = 5.0
 START_HINT = (
     "start a head with `ray start --head --resources '{\"docker_env\": 3}'` and pass its "
     "address with --ray-address (or set RAY_ADDRESS)"
@@ -76,6 +77,9 @@ def connect(address: str | None) -> bool:
     ray = import_ray()
     if ray.is_initialized():
         return False
+    given = address or os.environ.get("RAY_ADDRESS")
+    if given and given not in ("auto", "local"):
+        _probe(given)
     try:
         ray.init(
             address=address or "auto",
@@ -87,6 +91,20 @@ def connect(address: str | None) -> bool:
         where = address or os.environ.get("RAY_ADDRESS") or "auto"
         raise ClusterError(f"no Ray cluster answers at {where} ({exc})", hint=START_HINT) from None
     return True
+
+
+def _probe(address: str) -> None:
+    # Ray keeps retrying an address where nothing listens for many minutes; fail at once.
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterError(f"--ray-address {address!r} is not host:port", hint=START_HINT)
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=PROBE_TIMEOUT_S):
+            pass
+    except OSError as exc:
+        raise ClusterError(
+            f"no Ray cluster answers at {address} ({exc.strerror or exc})", hint=START_HINT
+        ) from None
 
 
 def disconnect() -> None:

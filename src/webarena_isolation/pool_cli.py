@@ -12,7 +12,6 @@ from types import FrameType
 from typing import Annotated, Any, Optional
 
 import docker
-
 import typer
 from rich.console import Console
 from rich.table import Table

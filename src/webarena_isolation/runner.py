@@ -176,6 +176,7 @@ def _run_in_environment(
             answer=outcome.answer,
             last_url=outcome.details.get("last_url"),
             judge=settings.judge,
+            browser_options=environment.browser_options,
         )
     result.timings_s["evaluate"] = time.monotonic() - mark
     result.score, result.evaluation = evaluation.score, evaluation.to_json()

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import time
 
+import pytest
+
 from webarena_isolation import engine
 from webarena_isolation.errors import EngineError
 from webarena_isolation.host_setup import start_dockerd
@@ -30,6 +32,12 @@ def engine_answers() -> bool:
         return False
 
 
+# Restarting the engine stops every container on it, other people's too: scripts/test.sh
+# (the README's test command, and so CI) opts in; a bare `pytest` on a shared machine doesn't.
+@pytest.mark.skipif(
+    os.environ.get("WAI_ALLOW_DAEMON_RESTART") != "1",
+    reason="restarts dockerd; set WAI_ALLOW_DAEMON_RESTART=1 (scripts/test.sh does)",
+)
 def test_daemon_restart_mid_run(client, run_id, tmp_path):
     pids = dockerd_pids()
     assert len(pids) == 1, "this test restarts the one local dockerd it finds"

@@ -115,7 +115,9 @@ class LlmAgent:
                 with sync_playwright() as playwright:
                     browser = launch_chromium(playwright)
                     storage = task.config.get("storage_state")
-                    context = browser.new_context(storage_state=storage if storage else None)
+                    context = browser.new_context(
+                        storage_state=storage if storage else None, **task.browser_options
+                    )
                     context.tracing.start(screenshots=True, snapshots=True)
                     try:
                         allowed = {origin_of(a.origin) for a in task.addresses.values()}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from playwright.sync_api import Error as PlaywrightError
@@ -82,7 +83,11 @@ def _compare(required: dict, text: str) -> list[tuple[str, object, bool]]:
 
 
 def run_program_html(
-    targets: list[dict], *, last_url: str | None, storage_state: str | None
+    targets: list[dict],
+    *,
+    last_url: str | None,
+    storage_state: str | None,
+    browser_options: dict[str, Any] | None = None,
 ) -> list[Check]:
     """Read every target from the live sites and compare it.
 
@@ -90,6 +95,7 @@ def run_program_html(
         targets: the config's ``eval.program_html`` list (already pointing at the task's sites).
         last_url: the URL the agent ended on, if it said.
         storage_state: the task's login state file, or ``None``.
+        browser_options: keyword arguments for the browser context (routed mode's proxy).
 
     Returns:
         One check per required content; undecidable targets give checks with ``passed=None``.
@@ -107,7 +113,9 @@ def run_program_html(
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            context = browser.new_context(storage_state=storage_state or None)
+            context = browser.new_context(
+                storage_state=storage_state or None, **(browser_options or {})
+            )
             page = context.new_page()
             page.set_default_timeout(PAGE_TIMEOUT_MS)
             for target, url, why, locator in plan:

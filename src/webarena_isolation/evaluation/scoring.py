@@ -116,6 +116,7 @@ def evaluate_task(
     answer: str | None,
     last_url: str | None,
     judge: LlmJudge | None = None,
+    browser_options: dict[str, Any] | None = None,
 ) -> Evaluation:
     """Score a task with its own ``eval`` block while its sites are up.
 
@@ -124,6 +125,7 @@ def evaluate_task(
         answer: the agent's final answer (``None`` counts as an empty answer, as in WebArena).
         last_url: the URL the agent ended on, if known.
         judge: grades ``fuzzy_match`` answers; without one those checks are not scored.
+        browser_options: keyword arguments for browser contexts (routed mode's proxy).
 
     Returns:
         The evaluation; it never raises for a problem of the task or its sites.
@@ -143,7 +145,8 @@ def evaluate_task(
         try:
             checks.extend(
                 run_program_html(list(evaluation.get("program_html") or []), last_url=last_url,
-                                 storage_state=config.get("storage_state"))
+                                 storage_state=config.get("storage_state"),
+                                 browser_options=browser_options)
             )
         except PlaywrightError as exc:
             first_line = (str(exc).splitlines() or [""])[0]
