@@ -198,6 +198,7 @@ def _from_pool(
         on_phase(task_id, "starting", "from pool")
         member: Environment | None = local.acquire(kinds, claimer=settings.run_id)
     elif settings.use_external_pools:
+        on_phase(task_id, "starting", "")
         member = pool.claim_from_any(
             client,
             settings.catalog,

@@ -15,6 +15,8 @@ POOL = load_task_pool()
 
 
 def settings_for(catalog, run_id, **extra):
+    # Tests never claim members of pools someone else keeps on this engine.
+    extra.setdefault("use_external_pools", False)
     return RunSettings(
         catalog=catalog, agent=OfflineAgent(), model="offline", provider="none",
         run_id=run_id, **extra,

@@ -109,7 +109,8 @@ def test_a_pool_process_serves_later_runs_and_never_twice(client, catalog, run_i
                 (tmp_path / "pool.out").read_text()
             time.sleep(0.5)
         members = set(free(client, ["map"]))
-        settings = settings_for(catalog, "r" + run_id[:7], max_workers=2)
+        settings = settings_for(catalog, "r" + run_id[:7], max_workers=2,
+                                use_external_pools=True)
         with ThreadPoolExecutor(max_workers=2) as threads:
             outcomes = list(threads.map(
                 lambda t: execute_task(client, POOL[t], settings, results), [80, 81]))

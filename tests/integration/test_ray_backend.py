@@ -12,6 +12,7 @@ import pickle
 import tarfile
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -186,9 +187,10 @@ def test_killed_node_tasks_finish_on_the_other_nodes(driver, client, catalog, ru
         catalog=catalog, agent=OfflineAgent(), model="offline", provider="none", run_id=run_id
     )
     run_dir = prepare_run_dir(results, settings)
-    configs = select_tasks("78-83", load_task_pool())
+    # Eight tasks fill the eight slots, so node_c gets exactly two of them.
+    configs = select_tasks("78-85", load_task_pool())
     first_node: dict[int, str] = {}
-    killed: dict[str, object] = {}
+    killed: dict[str, Any] = {}
     lock = threading.Lock()
 
     def on_placed(task_id: int, node_id: str) -> None:
@@ -205,11 +207,12 @@ def test_killed_node_tasks_finish_on_the_other_nodes(driver, client, catalog, ru
 
     found = run_ray(configs, settings, run_dir, on_phase=on_phase, on_placed=on_placed,
                     sweep=False)
+    assert killed, f"no task of node_c reached its agent: {first_node}"
     killed["thread"].join(timeout=60)
 
     on_victim = sorted(t for t, n in first_node.items() if n == victim)
-    assert on_victim, first_node
-    assert sorted(r.task_id for r in found) == list(range(78, 84))
+    assert len(on_victim) == 2, first_node
+    assert sorted(r.task_id for r in found) == list(range(78, 86))
     assert all(r.status == "completed" for r in found), [(r.task_id, r.error) for r in found]
     survivors = set(_node_ids_by_label().values())
     assert victim not in survivors and len(survivors) == 2

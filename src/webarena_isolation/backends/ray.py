@@ -472,9 +472,17 @@ def _drive(
     results: list[TaskResult] = []
     cancelled = False
 
-    def relay_events() -> None:
+    finished: set[int] = set()
+    asked: list[Any] = []  # the one drain call in flight: a second would swallow events
+
+    def relay_events(wait_s: float = 0.0) -> None:
+        if not asked:
+            asked.append(relay.drain.remote())
+        ready, _ = ray.wait(asked, timeout=wait_s)
+        if not ready:
+            return
         try:
-            events = ray.get(relay.drain.remote(), timeout=RELAY_TIMEOUT_S)
+            events = ray.get(asked.pop())
         except ray.exceptions.RayError as exc:
             logger.debug("progress relay unavailable: %s", exc)
             return
@@ -484,7 +492,7 @@ def _drive(
                     by_task[task_id].nodes.append(first)
                 if on_placed is not None:
                     on_placed(task_id, first)
-            else:
+            elif task_id not in finished:
                 on_phase(task_id, first, second)
 
     while pending or running:
@@ -513,8 +521,9 @@ def _drive(
         for ref in ready:
             flight = running.pop(ref)
             results.append(_collect(ref, flight, settings, run_dir))
+            finished.add(results[-1].task_id)
             on_phase(results[-1].task_id, results[-1].status, results[-1].error or "")
-    relay_events()
+    relay_events(RELAY_TIMEOUT_S)
     return results
 
 
