@@ -163,6 +163,9 @@ def run(
     routed: Annotated[
         bool, typer.Option(help="Sites keep canonical WebArena URLs; browsers are routed.")
     ] = False,
+    shared_pools: Annotated[
+        bool, typer.Option(help="Claim ready members of `pool start` pools when they fit.")
+    ] = True,
     memory_budget_mb: Annotated[
         Optional[int],
         typer.Option(help="MiB environments may hold (default: available memory - reserve)."),
@@ -250,6 +253,7 @@ def run(
         agent_timeout_s=agent_timeout,
         routed=routed,
         memory_budget_mb=memory_budget_mb,
+        use_external_pools=shared_pools,
     )
     if run_id:
         settings.run_id = run_id
