@@ -99,7 +99,8 @@ def measure_ray(configs: list[TaskConfig], nodes: int, slots: int, root: Path) -
         "cluster_start_s": round(cluster_start_s, 3),
         **_facts(results, wall, left),
         "tasks_per_node": {
-            node[:8]: sum(r.node == node for r in results) for node in {r.node for r in results}
+            (node or "?")[:8]: sum(r.node == node for r in results)
+            for node in {r.node for r in results}
         },
         "overhead_per_task_s": _quantiles([d["overhead_s"] for d in ray if "overhead_s" in d]),
         "roundtrip_per_task_s": _quantiles([d["roundtrip_s"] for d in ray if "roundtrip_s" in d]),

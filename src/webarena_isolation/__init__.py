@@ -8,7 +8,9 @@ end to end), :mod:`backends` (where tasks run), :mod:`results` (the results fold
 from webarena_isolation.catalog import Catalog, SiteSpec, load_catalog
 from webarena_isolation.environment import Environment, start_environment
 from webarena_isolation.errors import (
+    AdmissionError,
     AgentError,
+    ClusterError,
     CatalogError,
     ConfigRewriteError,
     EngineError,
@@ -29,9 +31,11 @@ from webarena_isolation.tasks import load_task_pool, parse_selection, select_tas
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdmissionError",
     "AgentError",
     "Catalog",
     "CatalogError",
+    "ClusterError",
     "ConfigRewriteError",
     "EngineError",
     "Environment",

@@ -10,6 +10,7 @@ and benchmarks, nothing in a run starts Ray by itself.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from webarena_isolation.errors import IsolationError
+from webarena_isolation.errors import ClusterError, IsolationError
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +35,11 @@ RESOURCE = "docker_env"
 NAMESPACE = "webarena-isolation"
 NODE_CALL_TIMEOUT_S = 120.0
 PROBE_TIMEOUT_S = 5.0
+PR_SET_PDEATHSIG = 1
 START_HINT = (
     "start a head with `ray start --head --resources '{\"docker_env\": 3}'` and pass its "
     "address with --ray-address (or set RAY_ADDRESS)"
 )
-
-
-class ClusterError(IsolationError):
-    """The Ray cluster is missing, unreachable, or has no usable node with Docker slots."""
 
 
 def import_ray() -> ModuleType:
@@ -305,7 +303,8 @@ class LocalCluster:
     and ``localhost`` for the machine's outward address, other loopback addresses it keeps,
     so all of the cluster's traffic stays on this machine's loopback. Every port is picked
     free, each node keeps its state in a private temp dir, and :meth:`stop` and
-    :meth:`kill_node` end only the process groups this object started.
+    :meth:`kill_node` end only the process groups this object started. A node also stops
+    when the thread that started it ends, so start nodes from a thread that lives as long.
 
     Args:
         nodes: the custom resources of each node, head first, e.g.
@@ -391,7 +390,11 @@ class LocalCluster:
             # A session of its own: Ctrl-C on the caller doesn't reach it, and its process
             # group is exactly this node's processes.
             node.process = subprocess.Popen(
-                argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_stop_with_parent,  # noqa: PLW1509 (one foreign call, no lock)
             )
         self._wait_started(node)
         logger.info("ray node %s started at %s", index, node.ip)
@@ -434,6 +437,17 @@ class LocalCluster:
                 node.process.wait(timeout=10)
         self.nodes.clear()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+# Looked up once here: the child between fork and exec only makes the call.
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+
+def _stop_with_parent() -> None:
+    # If the process that started the node dies without stop() (SIGKILL, a crashed test), the
+    # kernel sends `ray start --block` SIGTERM and it takes its node down.
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _signal_group(pgid: int, signum: int) -> None:

@@ -15,6 +15,7 @@ The tree::
     │   ├── ReadinessTimeout        a site did not become ready in time (carries its log tail)
     │   └── ReconfigureError        a post-start step inside a container failed
     ├── AdmissionError              an environment needs more memory than the whole budget
+    ├── ClusterError                the Ray cluster is missing, unreachable or has no slots
     ├── LoginError                  a site's login recipe did not end signed in
     └── AgentError                  the agent could not be run at all
 """
@@ -140,6 +141,10 @@ class ReconfigureError(EnvironmentStartError):
 
 class AdmissionError(IsolationError):
     """An environment needs more memory than the host's whole budget allows."""
+
+
+class ClusterError(IsolationError):
+    """The Ray cluster is missing, unreachable, or has no usable node with Docker slots."""
 
 
 class LoginError(IsolationError):

@@ -205,39 +205,48 @@ def test_killed_node_tasks_finish_on_the_other_nodes(driver, client, catalog, ru
             killed["thread"] = threading.Thread(target=driver.kill_node, args=(victim_index,))
             killed["thread"].start()
 
-    found = run_ray(configs, settings, run_dir, on_phase=on_phase, on_placed=on_placed,
-                    sweep=False)
-    assert killed, f"no task of node_c reached its agent: {first_node}"
-    killed["thread"].join(timeout=60)
+    try:
+        found = run_ray(configs, settings, run_dir, on_phase=on_phase, on_placed=on_placed,
+                        sweep=False)
+        assert killed, f"no task of node_c reached its agent: {first_node}"
+        killed["thread"].join(timeout=60)
 
-    on_victim = sorted(t for t, n in first_node.items() if n == victim)
-    assert len(on_victim) == 2, first_node
-    assert sorted(r.task_id for r in found) == list(range(78, 86))
-    assert all(r.status == "completed" for r in found), [(r.task_id, r.error) for r in found]
-    survivors = set(_node_ids_by_label().values())
-    assert victim not in survivors and len(survivors) == 2
-    for result in found:
-        assert result.node in survivors, (result.task_id, result.node)
-        if result.task_id in on_victim:
-            assert result.details["ray"]["attempt_nodes"][0] == victim
-        folder = run_dir / f"task_{result.task_id}"
-        for name in TASK_FILES:
-            assert (folder / name).is_file(), (result.task_id, name)
-        assert json.loads((folder / "result.json").read_text())["node"] == result.node
+        on_victim = sorted(t for t, n in first_node.items() if n == victim)
+        assert len(on_victim) == 2, first_node
+        assert sorted(r.task_id for r in found) == list(range(78, 86))
+        assert all(r.status == "completed" for r in found), [(r.task_id, r.error) for r in found]
+        survivors = set(_node_ids_by_label().values())
+        assert victim not in survivors and len(survivors) == 2
+        for result in found:
+            assert result.node in survivors, (result.task_id, result.node)
+            if result.task_id in on_victim:
+                assert result.details["ray"]["attempt_nodes"][0] == victim
+            folder = run_dir / f"task_{result.task_id}"
+            for name in TASK_FILES:
+                assert (folder / name).is_file(), (result.task_id, name)
+            assert json.loads((folder / "result.json").read_text())["node"] == result.node
 
-    # The dead node's half-made environment is still there, owned by a process that is gone:
-    # exactly what the reaper and `cleanup` look for.
-    left = leftovers_of(client, run_id)
-    assert left["containers"], "the killed attempt should have left its environment"
-    assert run_id in orphaned_runs(client)
-    swept = sweep_nodes(run_id)
-    assert any(report.get("containers") for report in swept.values()), swept
-    _no_staging_left(run_id)
+        # The dead node's half-made environment is still there, owned by a process that is gone:
+        # exactly what the reaper and `cleanup` look for.
+        left = leftovers_of(client, run_id)
+        assert left["containers"], "the killed attempt should have left its environment"
+        # A retry gets a fresh environment: its own name, and only its folder came back.
+        assert sorted(p.name for p in run_dir.iterdir() if p.is_dir()) == [
+            f"task_{i}" for i in range(78, 86)]
+        for task_id in on_victim:
+            final = json.loads((run_dir / f"task_{task_id}" / "environment.json").read_text())
+            assert not [name for name in left["containers"] if final["name"] in name], final["name"]
+        assert run_id in orphaned_runs(client)
+        swept = sweep_nodes(run_id)
+        assert any(report.get("containers") for report in swept.values()), swept
+        _no_staging_left(run_id)
 
-    # Nothing of the killed node lives on (its Ray processes, their workers, their Chromium).
-    tree = killed["tree"]
-    still = [pid for pid, start in tree.items() if _still_running(pid, start)]
-    assert not still, [(pid, _cmdline(pid)) for pid in still]
+        # Nothing of the killed node lives on (its Ray processes, their workers, their Chromium).
+        tree = killed["tree"]
+        still = [pid for pid, start in tree.items() if _still_running(pid, start)]
+        assert not still, [(pid, _cmdline(pid)) for pid in still]
+    finally:
+        sweep_nodes(run_id)  # also after a failed assertion: the node-local folders too
 
 
 def _still_running(pid: int, start: str) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import logging
+import pickle
 import shutil
 import socket
 import tarfile
@@ -413,7 +414,7 @@ def run_ray(
             preflight(_nodes_with_slots(), configs, settings.catalog)
         try:
             settings_ref = ray.put(settings)
-        except (TypeError, ValueError, AttributeError) as exc:
+        except (TypeError, ValueError, AttributeError, pickle.PicklingError) as exc:
             raise ClusterError(
                 f"the run's settings can't be sent to the cluster ({exc})",
                 hint="agents and catalogs must be picklable",
@@ -441,7 +442,7 @@ def run_ray(
     finally:
         if relay is not None:
             ray.kill(relay)
-        if sweep and ray.is_initialized():
+        if sweep and relay is not None and ray.is_initialized():  # tasks may have started
             for node_id, found in sweep_nodes(settings.run_id).items():
                 if any(found.get(k) for k in ("containers", "networks")):
                     logger.warning(
@@ -538,7 +539,13 @@ def _collect(ref: Any, flight: _Flight, settings: RunSettings, run_dir: Path) ->
         return result
     result = outcome.result
     mark = time.monotonic()
-    unpack_folder(outcome.payload, run_dir, result.task_id)
+    try:
+        unpack_folder(outcome.payload, run_dir, result.task_id)
+    except (ClusterError, tarfile.TarError, OSError) as exc:
+        result.status = "error"
+        result.error = (
+            f"the results sent back from node {outcome.node_id[:8]} can't be unpacked: {exc}"
+        )
     unpack_s = time.monotonic() - mark
     roundtrip_s = time.monotonic() - flight.submitted
     result.details["ray"].update(
