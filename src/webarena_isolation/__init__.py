@@ -10,8 +10,8 @@ from webarena_isolation.environment import Environment, start_environment
 from webarena_isolation.errors import (
     AdmissionError,
     AgentError,
-    ClusterError,
     CatalogError,
+    ClusterError,
     ConfigRewriteError,
     EngineError,
     EnvironmentStartError,

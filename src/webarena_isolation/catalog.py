@@ -226,8 +226,22 @@ def _build(data: dict[str, Any], *, name: str, source: Literal["builtin", "file"
     sites = data.get("sites")
     if not isinstance(sites, dict) or not sites:
         raise CatalogError(f"catalog {name!r} has no [sites.<kind>] tables")
+    specs = {}
+    for kind, fields in sites.items():
+        try:
+            specs[kind] = SiteSpec(kind=kind, **fields)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+                for error in exc.errors()
+            )
+            raise CatalogError(
+                f"catalog {name!r} is invalid: site {kind!r}: {problems}",
+                hint="see the demo catalog (catalogs/demo.toml) for every field",
+            ) from None
+        except TypeError as exc:
+            raise CatalogError(f"catalog {name!r} is invalid: site {kind!r}: {exc}") from None
     try:
-        specs = {kind: SiteSpec(kind=kind, **fields) for kind, fields in sites.items()}
         return Catalog(
             name=data.get("name", name),
             description=data.get("description", ""),
@@ -255,7 +269,11 @@ def load_catalog(name_or_path: str) -> Catalog:
         data = _read_toml(path.read_text(encoding="utf-8"), str(path))
         parent = data.pop("extends", None)
         if parent is not None:
-            data = _merge(_builtin_data(str(parent)), data)
+            try:
+                data = _merge(_builtin_data(str(parent)), data)
+            except CatalogError as exc:
+                raise CatalogError(f"{path}: extends = {parent!r}: {exc.message}",
+                                   hint=exc.hint) from None
         logger.debug("loaded catalog file %s (extends %s)", path, parent)
         return _build(data, name=data.get("name", path.stem), source="file")
     return _build(_builtin_data(name_or_path), name=name_or_path, source="builtin")

@@ -119,7 +119,7 @@ def _remove_network(network: Any) -> None:
             time.sleep(0.3)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -139,7 +139,7 @@ def orphaned_runs(client: docker.DockerClient) -> list[str]:
         pid = labels.get(engine.LABEL_OWNER_PID, "")
         if not run_id or labels.get(engine.LABEL_OWNER_HOST) != host or not pid.isdigit():
             continue
-        runs[run_id] = runs.get(run_id, False) or _pid_alive(int(pid))
+        runs[run_id] = runs.get(run_id, False) or pid_alive(int(pid))
     return sorted(run_id for run_id, alive in runs.items() if not alive)
 
 

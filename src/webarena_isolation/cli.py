@@ -5,11 +5,13 @@ Exit codes: 0 ok; 1 a known error (or a task ended in ``error``); 2 usage; 130 i
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import re
 import signal
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ import requests
 import typer
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from webarena_isolation import engine, pool, shared_sites
@@ -35,7 +38,7 @@ from webarena_isolation.pool_cli import pool_app
 from webarena_isolation.progress import TaskBoard
 from webarena_isolation.providers import provider_for_model
 from webarena_isolation.reaper import Watchdog
-from webarena_isolation.results import TaskResult
+from webarena_isolation.results import TaskResult, write_task_result
 from webarena_isolation.resume import finished_results, read_run_file, write_run_file
 from webarena_isolation.runner import (
     RunSettings,
@@ -63,7 +66,8 @@ HOST_NAME_TEMPLATE = "{site}-t{task_id}.localhost"
 
 
 def _fail(exc: IsolationError) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    # Escaped: messages hold brackets ("[sites.<kind>]") that rich would take as markup.
+    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -73,6 +77,30 @@ def _log_to(path: Path, verbose: bool) -> None:
     root = logging.getLogger("webarena_isolation")
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     root.addHandler(handler)
+
+
+def _check_addresses(bind_host: str, api_base: str | None, results_dir: Path) -> None:
+    try:
+        ipaddress.ip_address(bind_host)
+    except ValueError:
+        # Docker publishes on every interface when it can't use the given one: refuse.
+        raise UsageError(
+            f"--bind-host {bind_host!r} is not an IP address",
+            hint="use 127.0.0.1 (the default) or an address of one of this host's interfaces",
+        ) from None
+    if api_base is not None and not api_base.startswith(("http://", "https://")):
+        raise UsageError(f"--api-base {api_base!r} is not an http(s) URL")
+    if results_dir.exists() and not results_dir.is_dir():
+        raise UsageError(f"--results-dir {results_dir} is a file, not a folder")
+
+
+def _refuse_live_run_id(client: docker.DockerClient, run_id: str) -> None:
+    found = client.api.containers(all=True, filters={"label": [f"{engine.LABEL_RUN}={run_id}"]})
+    if found:
+        raise UsageError(
+            f"run id {run_id!r} is in use by {len(found)} container(s)",
+            hint=f"pick another --run-id, or `webarena-isolation cleanup --run {run_id}`",
+        )
 
 
 def _start_pool(
@@ -99,20 +127,26 @@ def _start_pool(
 
 def _summary_table(summary: dict[str, Any]) -> Table:
     table = Table(title=f"run {summary['run_id']} — {summary['wall_s']:.1f} s")
-    for column in ("task", "sites", "status", "ports", "start", "agent", "teardown", "error"):
+    columns = ("task", "sites", "status", "score", "ports", "start", "login", "agent", "teardown")
+    for column in (*columns, "error"):
         table.add_column(column)
+    scores = []
     for task in summary["tasks"]:
         t = task["timings_s"]
+        score = task.get("score")
+        if score is not None:
+            scores.append(score)
         table.add_row(
             str(task["task_id"]),
             ", ".join(task["sites"]),
             task["status"],
+            "-" if score is None else f"{score:.1f}",
             ", ".join(str(p) for p in task["ports"].values()),
-            f"{t.get('start', 0):.1f}s",
-            f"{t.get('agent', 0):.1f}s",
-            f"{t.get('teardown', 0):.1f}s",
+            *(f"{t.get(phase, 0):.1f}s" for phase in ("start", "login", "agent", "teardown")),
             (task.get("error") or "")[:60],
         )
+    scored = f"score {sum(scores):.1f}/{len(scores)} scored" if scores else "no task scored"
+    table.caption = f"{summary['total']} tasks; {scored}"
     return table
 
 
@@ -140,7 +174,9 @@ def run(
     results_dir: Annotated[Path, typer.Option(help="Where run folders go.")] = Path(
         "parallel_demo_results"
     ),
-    agent_timeout: Annotated[float, typer.Option(help="Seconds per task for the agent.")] = 600,
+    agent_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds per task for the agent.")
+    ] = 600,
     agent: Annotated[
         str, typer.Option(help="auto (llm if a key or --api-base is there) | llm | offline.")
     ] = "auto",
@@ -191,6 +227,11 @@ def run(
     try:
         if resume is not None:
             stored = read_run_file(resume)
+            if tasks and tasks != stored["tasks"]:
+                raise UsageError(
+                    f"--resume reruns the stored selection {stored['tasks']!r}",
+                    hint="drop --tasks, or start a new run for other tasks",
+                )
             tasks, model = tasks or stored["tasks"], model or stored["model"]
             provider, catalog = provider or stored["provider"], catalog or stored["catalog"]
             agent_cmd = agent_cmd or stored.get("agent_cmd")
@@ -198,6 +239,9 @@ def run(
             agent = stored.get("agent") or agent if agent == "auto" else agent
             task_source = task_source or stored.get("task_source")
             done = finished_results(resume)
+        _check_addresses(bind_host, api_base, results_dir)
+        if agent_cmd is not None and not agent_cmd.strip():
+            raise UsageError("--agent-cmd is empty", hint="give the command that runs your agent")
         if not tasks or not model:
             raise UsageError("--tasks and --model are required (or --resume RUN_DIR)")
         if run_id is not None and not re.fullmatch(r"[0-9a-z]{1,16}", run_id):
@@ -231,6 +275,8 @@ def run(
             check_cluster(configs, site_catalog, address=ray_address)
         else:
             client = engine.connect()
+            if run_id:
+                _refuse_live_run_id(client, run_id)
             kinds = sorted({kind for c in configs for kind in c.get("sites", [])})
             engine.require_images(
                 client,
@@ -270,7 +316,7 @@ def run(
             "agent": agent,
             "api_base": api_base,
             "task_source": task_source,
-            "resumed": sorted(done),
+            "skipped_as_finished": sorted(done),
         },
     )
     _log_to(run_dir / "run.log", verbose)
@@ -290,8 +336,16 @@ def run(
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.request()
         if stop.hard.is_set():
-            # Second request: remove everything now; running tasks fail fast and finish.
-            remove_leftovers(client, settings.run_id)
+            # Second request: remove everything now (in a thread: a signal handler must be
+            # quick); running tasks fail fast and finish.
+            err_console.print("tearing down every environment of the run now")
+            threading.Thread(
+                target=remove_leftovers, args=(client, settings.run_id), daemon=True
+            ).start()
+        else:
+            err_console.print(
+                "stopping: no new task starts, running ones finish; again to tear down now"
+            )
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -313,6 +367,12 @@ def run(
         except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
             logger.warning("safety-net sweep failed (%s); the reaper will retry", exc)
         watchdog.release()
+    if stop.hard.is_set():
+        for result in results:
+            if result.status == "error":
+                result.status = "interrupted"
+                result.error = f"torn down by a second Ctrl-C ({result.error})"
+                write_task_result(run_dir, result)
     summary = finish_run(
         run_dir, list(done.values()) + results, info, started_monotonic=started_monotonic
     )

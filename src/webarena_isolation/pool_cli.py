@@ -14,11 +14,12 @@ from typing import Annotated, Any, Optional
 import docker
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from webarena_isolation import engine
 from webarena_isolation.catalog import load_catalog
-from webarena_isolation.cleanup import remove_leftovers
+from webarena_isolation.cleanup import pid_alive, remove_leftovers
 from webarena_isolation.errors import IsolationError, UsageError
 from webarena_isolation.pool import EnvironmentPool, owner_alive, pid_file
 from webarena_isolation.runner import new_run_id
@@ -31,7 +32,7 @@ err_console = Console(stderr=True)
 
 
 def _fail(exc: IsolationError) -> None:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(exc.exit_code)
 
 
@@ -41,8 +42,14 @@ def _pool_ids(client: docker.DockerClient) -> dict[str, dict[str, Any]]:
     for entry in client.api.containers(all=True, filters=filters):
         labels = entry.get("Labels") or {}
         pool_id = labels.get(engine.LABEL_POOL, "?")
+        site_set = labels.get(engine.LABEL_SITE_SET, "?")
+        owner = labels.get(engine.LABEL_OWNER_PID, "")
+        # A pool lives as long as the process that made its members: `pool start` or a run.
+        alive = owner_alive(pool_id) or (owner.isdigit() and pid_alive(int(owner)))
         row = pools.setdefault(
-            pool_id, {"pool": pool_id, "alive": owner_alive(pool_id), "members": {}}
+            f"{pool_id} {site_set}",
+            {"pool": pool_id, "site_set": site_set, "alive": alive, "members": {},
+             "kind": "shared" if labels.get(engine.LABEL_POOL_SHARED) == "true" else "run"},
         )
         env_id = labels.get(engine.LABEL_ENV, "?")
         members: dict[str, str] = row["members"]
@@ -50,7 +57,6 @@ def _pool_ids(client: docker.DockerClient) -> dict[str, dict[str, Any]]:
             members[env_id] = "claimed"
         elif members.get(env_id) != "claimed":
             members[env_id] = entry.get("State", "?")
-        row["site_set"] = labels.get(engine.LABEL_SITE_SET, "?")
     return pools
 
 
@@ -111,12 +117,13 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         console.print(json.dumps(list(pools.values()), indent=2))
         return
     table = Table()
-    for column in ("pool", "site set", "process", "free", "claimed"):
+    for column in ("pool", "kind", "site set", "process", "free", "claimed"):
         table.add_column(column)
     for row in pools.values():
         states = list(row["members"].values())
         table.add_row(
             str(row["pool"]),
+            str(row["kind"]),
             str(row.get("site_set")),
             "running" if row["alive"] else "gone",
             str(states.count("running")),
@@ -135,7 +142,8 @@ def stop(
     """Stop pool processes and remove their free members."""
     try:
         client = engine.connect()
-        targets = [pool_id] if pool_id else sorted(_pool_ids(client))
+        every = {row["pool"] for row in _pool_ids(client).values()}
+        targets = [pool_id] if pool_id else sorted(every)
         for identifier in targets:
             path = pid_file(identifier)
             if owner_alive(identifier):

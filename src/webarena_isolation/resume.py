@@ -33,8 +33,14 @@ def read_run_file(run_dir: Path) -> dict[str, Any]:
             f"{run_dir} is not a run folder (no {RUN_FILE})",
             hint="pass one run's folder: parallel_demo_results/<timestamp>_<provider>_<model>",
         )
-    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return data
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path} is not valid JSON ({exc})") from None
+    missing = [key for key in ("tasks", "model") if not isinstance(data, dict) or key not in data]
+    if missing:
+        raise UsageError(f"{path} lacks {', '.join(missing)}; it was not written by a run")
+    return dict(data)
 
 
 def finished_results(run_dir: Path) -> dict[int, TaskResult]:

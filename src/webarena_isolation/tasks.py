@@ -86,9 +86,9 @@ def load_task_pool(source: str | None = None) -> dict[int, TaskConfig]:
     path = _dataset_file() if source is None else Path(source)
     if path.is_dir():
         files = sorted(p for p in path.glob("*.json") if p.stem.isdigit())
-        configs = [json.loads(p.read_text(encoding="utf-8")) for p in files]
+        configs = [_read_json(p) for p in files]
     elif path.is_file():
-        loaded = json.loads(path.read_text(encoding="utf-8"))
+        loaded = _read_json(path)
         configs = loaded if isinstance(loaded, list) else [loaded]
     else:
         raise TaskSelectionError(
@@ -100,6 +100,16 @@ def load_task_pool(source: str | None = None) -> dict[int, TaskConfig]:
         raise TaskSelectionError(f"no task configs with a task_id found in {path}")
     logger.debug("loaded %d task configs from %s", len(pool), path)
     return pool
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TaskSelectionError(
+            f"task config {path} is not valid JSON ({exc})",
+            hint="a task source is a config_files/ dir of <id>.json files or a test.raw.json",
+        ) from None
 
 
 def select_tasks(selection: str, pool: dict[int, TaskConfig]) -> list[TaskConfig]:

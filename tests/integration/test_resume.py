@@ -27,7 +27,7 @@ def test_resume_reruns_only_unfinished_tasks(client, tmp_path):
     assert (run_dir / "task_80" / "result.json").read_text() == kept, "finished task rerun"
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["counts"]["completed"] == 3
-    assert json.loads((run_dir / "run.json").read_text())["resumed"] == [80]
+    assert json.loads((run_dir / "run.json").read_text())["skipped_as_finished"] == [80]
     assert summary["model"] == "claude-sonnet-4" and summary["provider"] == "anthropic"
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from playwright.sync_api import BrowserContext, sync_playwright
+
+from webarena_isolation.browser import launch_chromium
 from webarena_isolation.catalog import Catalog
 from webarena_isolation.rewrite import SiteAddress
 from webarena_isolation.tasks import TaskConfig
@@ -56,6 +61,31 @@ class AgentOutcome:
     answer: str | None = None
     error: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@contextmanager
+def traced_context(task: TaskContext) -> Iterator[BrowserContext]:
+    """A Chromium context for the task: its login state, its routing, a trace in ``traces/``.
+
+    The trace is saved and the browser closed however the block ends.
+    """
+    traces = task.result_dir / "traces"
+    traces.mkdir(exist_ok=True)
+    state = task.config.get("storage_state")
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            context = browser.new_context(
+                storage_state=state if state else None, **task.browser_options
+            )
+            context.tracing.start(screenshots=True, snapshots=True)
+            try:
+                yield context
+            finally:
+                context.tracing.stop(path=str(traces / f"trace_{task.task_id}.zip"))
+                context.close()
+        finally:
+            browser.close()
 
 
 class Agent(Protocol):

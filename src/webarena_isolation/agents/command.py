@@ -12,14 +12,17 @@ from __future__ import annotations
 import logging
 import os
 import shlex
+import string
 import subprocess
 
 from webarena_isolation.agents.base import AgentOutcome, TaskContext
 from webarena_isolation.catalog import render_template
-from webarena_isolation.errors import AgentError
+from webarena_isolation.errors import AgentError, UsageError
 from webarena_isolation.rewrite import site_environment_variables
 
 logger = logging.getLogger(__name__)
+
+PLACEHOLDERS = ("config_file", "result_dir", "task_id")
 
 
 class CommandAgent:
@@ -30,6 +33,17 @@ class CommandAgent:
     def __init__(self, command: str) -> None:
         if not command.strip():
             raise AgentError("--agent-cmd is empty", hint="give the command that runs your agent")
+        try:
+            parts = shlex.split(command)
+        except ValueError as exc:
+            raise UsageError(f"--agent-cmd {command!r} does not split like a shell line: {exc}")
+        for part in parts:
+            for _, field, _, _ in string.Formatter().parse(part):
+                if field is not None and field not in PLACEHOLDERS:
+                    raise UsageError(
+                        f"--agent-cmd uses {{{field}}}",
+                        hint=f"it may hold {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+                    )
         self.command = command
 
     def environment(self, task: TaskContext) -> dict[str, str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Route, sync_playwright
+from playwright.sync_api import Page, Route
 
 from webarena_isolation.agents.actions import (
     ACTION_HELP,
@@ -28,11 +28,10 @@ from webarena_isolation.agents.actions import (
     parse_action,
     perform,
 )
-from webarena_isolation.agents.base import AgentOutcome, TaskContext
+from webarena_isolation.agents.base import AgentOutcome, TaskContext, traced_context
 from webarena_isolation.agents.llm_client import ChatClient, ChatError, Usage
 from webarena_isolation.agents.observation import Observation, observe
 from webarena_isolation.agents.pricing import cost_usd
-from webarena_isolation.browser import launch_chromium
 from webarena_isolation.render import RenderStep, write_render
 
 logger = logging.getLogger(__name__)
@@ -105,31 +104,18 @@ class LlmAgent:
     def run(self, task: TaskContext) -> AgentOutcome:
         """Work on ``task`` until the model stops or a limit is reached; never raises."""
         (task.result_dir / "screenshots").mkdir(exist_ok=True)
-        traces = task.result_dir / "traces"
-        traces.mkdir(exist_ok=True)
         last_url: str | None = None
         with task.log_path.open("a", encoding="utf-8") as log:
             state = _Run(task, task.result_dir, log)
             log.write(f"llm agent: model {self.client.model} ({self.client.endpoint.provider})\n")
             try:
-                with sync_playwright() as playwright:
-                    browser = launch_chromium(playwright)
-                    storage = task.config.get("storage_state")
-                    context = browser.new_context(
-                        storage_state=storage if storage else None, **task.browser_options
-                    )
-                    context.tracing.start(screenshots=True, snapshots=True)
-                    try:
-                        allowed = {origin_of(a.origin) for a in task.addresses.values()}
-                        context.route("**/*", lambda route: _guard(route, allowed))
-                        page = context.new_page()
-                        page.set_default_timeout(PAGE_TIMEOUT_MS)
-                        self._loop(state, page, allowed)
-                        last_url = page.url
-                    finally:
-                        context.tracing.stop(path=str(traces / f"trace_{task.task_id}.zip"))
-                        context.close()
-                        browser.close()
+                with traced_context(task) as context:
+                    allowed = {origin_of(a.origin) for a in task.addresses.values()}
+                    context.route("**/*", lambda route: _guard(route, allowed))
+                    page = context.new_page()
+                    page.set_default_timeout(PAGE_TIMEOUT_MS)
+                    self._loop(state, page, allowed)
+                    last_url = page.url
             except PlaywrightError as exc:
                 state.stop_reason = "browser_error"
                 state.error = f"browser: {(str(exc).splitlines() or ['error'])[0]}"

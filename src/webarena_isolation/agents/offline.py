@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
-from webarena_isolation.agents.base import AgentOutcome, TaskContext
+from webarena_isolation.agents.base import AgentOutcome, TaskContext, traced_context
 from webarena_isolation.auth import sites_in_state_file
-from webarena_isolation.browser import launch_chromium
 from webarena_isolation.catalog import StateCheckSpec
 from webarena_isolation.render import RenderStep, write_render
 
@@ -57,33 +56,18 @@ class OfflineAgent:
     def run(self, task: TaskContext) -> AgentOutcome:
         """Open the task, change one record per stateful site and check what it sees."""
         recorder = _Recorder(task.result_dir, task.log_path)
-        traces = task.result_dir / "traces"
-        traces.mkdir(exist_ok=True)
         marker = new_marker(task.run_id, task.task_id)
         checks: dict[str, dict[str, Any]] = {}
         error = None
         try:
-            with sync_playwright() as playwright:
-                browser = launch_chromium(playwright)
-                state = task.config.get("storage_state")
-                context = browser.new_context(
-                    storage_state=state if state else None, **task.browser_options
-                )
-                context.tracing.start(screenshots=True, snapshots=True)
-                try:
-                    page = context.new_page()
-                    page.set_default_timeout(PAGE_TIMEOUT_MS)
-                    for url in str(task.config["start_url"]).split(" |AND| "):
-                        page.goto(url.strip())
-                        recorder.record(page, f"goto {url.strip()}")
-                    for kind, spec in self._stateful_sites(task):
-                        checks[kind] = self._change_and_read(
-                            task, page, kind, spec, marker, recorder
-                        )
-                finally:
-                    context.tracing.stop(path=str(traces / f"trace_{task.task_id}.zip"))
-                    context.close()
-                    browser.close()
+            with traced_context(task) as context:
+                page = context.new_page()
+                page.set_default_timeout(PAGE_TIMEOUT_MS)
+                for url in str(task.config["start_url"]).split(" |AND| "):
+                    page.goto(url.strip())
+                    recorder.record(page, f"goto {url.strip()}")
+                for kind, spec in self._stateful_sites(task):
+                    checks[kind] = self._change_and_read(task, page, kind, spec, marker, recorder)
         except PlaywrightError as exc:
             error = f"browser: {str(exc).splitlines()[0]}"
             logger.debug("task %s offline agent failed: %s", task.task_id, exc)
