@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from webarena_isolation.browser import launch_chromium
 from webarena_isolation.catalog import Catalog, LoginSpec, render_template
 from webarena_isolation.errors import LoginError
 from webarena_isolation.rewrite import SiteAddress
@@ -164,3 +165,26 @@ def merge_saved_states(auth_dir: Path, state_file: Path) -> bool:
     _write_private_json(state_file, merged)
     logger.info("made %s from login states saved ahead", state_file.name)
     return True
+
+
+def sign_in_all(
+    state_files: list[Path],
+    addresses: Mapping[str, SiteAddress],
+    catalog: Catalog,
+    *,
+    context_options: dict[str, Any] | None = None,
+) -> None:
+    """:func:`save_login_state` for each file, in one Chromium started for the purpose.
+
+    Raises:
+        LoginError: a login failed or its state is not signed in.
+    """
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for state_file in state_files:
+                save_login_state(
+                    browser, state_file, addresses, catalog, context_options=context_options
+                )
+        finally:
+            browser.close()

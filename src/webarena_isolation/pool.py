@@ -23,11 +23,9 @@ from pathlib import Path
 
 import docker
 import docker.errors
-from playwright.sync_api import sync_playwright
 
 from webarena_isolation import engine
-from webarena_isolation.auth import save_login_state
-from webarena_isolation.browser import launch_chromium
+from webarena_isolation.auth import sign_in_all
 from webarena_isolation.catalog import Catalog
 from webarena_isolation.environment import Environment
 from webarena_isolation.errors import EnvironmentStartError, IsolationError
@@ -302,20 +300,12 @@ class EnvironmentPool:
         kinds = [k for k in member.sites if self.catalog.site(k).login is not None]
         if not kinds:
             return
-        with sync_playwright() as playwright:
-            browser = launch_chromium(playwright)
-            try:
-                for kind in kinds:
-                    state = member.auth_dir / f"{kind}_state.json"
-                    save_login_state(
-                        browser,
-                        state,
-                        member.addresses,
-                        self.catalog,
-                        context_options=member.browser_options,
-                    )
-            finally:
-                browser.close()
+        sign_in_all(
+            [member.auth_dir / f"{kind}_state.json" for kind in kinds],
+            member.addresses,
+            self.catalog,
+            context_options=member.browser_options,
+        )
 
     def _claimed_elsewhere(self, member: Environment) -> bool:
         names = self.client.api.containers(

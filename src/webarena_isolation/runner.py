@@ -20,12 +20,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import docker
-from playwright.sync_api import sync_playwright
 
 from webarena_isolation import admission, pool, shared_sites
 from webarena_isolation.agents.base import Agent, TaskContext
-from webarena_isolation.auth import merge_saved_states, save_login_state
-from webarena_isolation.browser import launch_chromium
+from webarena_isolation.auth import merge_saved_states, sign_in_all
 from webarena_isolation.catalog import Catalog
 from webarena_isolation.environment import Environment
 from webarena_isolation.errors import IsolationError, ReadinessTimeout
@@ -95,18 +93,9 @@ def _login(environment: Environment, config: TaskConfig, catalog: Catalog) -> st
         return "none"
     if merge_saved_states(environment.auth_dir, Path(state)):
         return "made ahead"
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            save_login_state(
-                browser,
-                Path(state),
-                environment.addresses,
-                catalog,
-                context_options=environment.browser_options,
-            )
-        finally:
-            browser.close()
+    sign_in_all(
+        [Path(state)], environment.addresses, catalog, context_options=environment.browser_options
+    )
     return "signed in"
 
 
