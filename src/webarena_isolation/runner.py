@@ -26,7 +26,7 @@ from webarena_isolation.agents.base import Agent, TaskContext
 from webarena_isolation.auth import merge_saved_states, sign_in_all
 from webarena_isolation.catalog import Catalog
 from webarena_isolation.environment import Environment
-from webarena_isolation.errors import IsolationError, ReadinessTimeout
+from webarena_isolation.errors import EnvironmentStartError, IsolationError, ReadinessTimeout
 from webarena_isolation.evaluation import LlmJudge, evaluate_task, not_scored
 from webarena_isolation.pool import site_set_key
 from webarena_isolation.results import (
@@ -279,6 +279,18 @@ def execute_task(
             result.timings_s["start"] = environment.timings.get("start_s", 0.0)
             try:
                 _run_in_environment(environment, config, settings, folder, result, on_phase)
+            except IsolationError as exc:
+                # A login or agent error is often only the symptom of a site that died.
+                dead = environment.dead_sites()
+                if not dead:
+                    raise
+                _save_site_logs(environment, folder)
+                raise EnvironmentStartError(
+                    "site container(s) stopped during the task: "
+                    + ", ".join(f"{kind} {state}" for kind, state in dead.items())
+                    + f"; then: {exc}",
+                    task_id=task_id,
+                ) from None
             finally:
                 on_phase(task_id, "teardown", "")
                 environment.close()
