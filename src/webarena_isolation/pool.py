@@ -393,3 +393,33 @@ def claim_from_any(
         if claim(client, env_id, claimer):
             return Environment.adopt(client, env_id, specs)
     return None
+
+
+def remove_unclaimed(client: docker.DockerClient, pool_id: str) -> int:
+    """Remove a pool's members that no task has claimed; returns how many.
+
+    Claimed members belong to the tasks that use them: their teardown removes them.
+    """
+    by_env: dict[str, list[dict[str, object]]] = {}
+    filters = {"label": [f"{engine.LABEL_POOL}={pool_id}"]}
+    for entry in client.api.containers(all=True, filters=filters):
+        env_id = (entry.get("Labels") or {}).get(engine.LABEL_ENV)
+        if env_id:
+            by_env.setdefault(env_id, []).append(entry)
+    removed = 0
+    for env_id, entries in by_env.items():
+        if any(CLAIM_SUFFIX in str(e["Names"][0]) for e in entries):  # type: ignore[index]
+            continue
+        env_filter = {"label": [f"{engine.LABEL_ENV}={env_id}"]}
+        for entry in entries:
+            try:
+                client.api.remove_container(entry["Id"], force=True, v=True)
+            except docker.errors.NotFound:
+                pass
+        for network in client.networks.list(filters=env_filter):
+            try:
+                network.remove()
+            except docker.errors.APIError as exc:
+                logger.warning("could not remove network %s: %s", network.name, exc)
+        removed += 1
+    return removed

@@ -19,9 +19,9 @@ from rich.table import Table
 
 from webarena_isolation import engine
 from webarena_isolation.catalog import load_catalog
-from webarena_isolation.cleanup import pid_alive, remove_leftovers
+from webarena_isolation.cleanup import pid_alive
 from webarena_isolation.errors import IsolationError, UsageError
-from webarena_isolation.pool import EnvironmentPool, owner_alive, pid_file
+from webarena_isolation.pool import EnvironmentPool, owner_alive, pid_file, remove_unclaimed
 from webarena_isolation.runner import new_run_id
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def start(
     finally:
         console.print(f"pool {identifier}: stopping")
         pool.stop()
-        remove_leftovers(client, identifier)
+        remove_unclaimed(client, identifier)
         path.unlink(missing_ok=True)
         console.print(json.dumps({"pool": identifier, **vars(pool.stats)}, default=str))
 
@@ -151,8 +151,10 @@ def stop(
                 deadline = time.monotonic() + wait_s
                 while owner_alive(identifier) and time.monotonic() < deadline:
                     time.sleep(0.3)
-            removed = remove_leftovers(client, identifier)
-            count = len(removed.containers)
-            console.print(f"pool {identifier}: stopped, removed {count} container(s)")
+            removed = remove_unclaimed(client, identifier)
+            console.print(
+                f"pool {identifier}: stopped; removed {removed} free member(s); "
+                "members in use stay with their tasks"
+            )
     except IsolationError as exc:
         _fail(exc)
