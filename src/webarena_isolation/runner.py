@@ -20,6 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import docker
+import docker.errors
+import requests
 
 from webarena_isolation import admission, pool, shared_sites
 from webarena_isolation.agents.base import Agent, TaskContext
@@ -144,13 +146,9 @@ def _run_in_environment(
     result.usage = dict(result.details.pop("usage", None) or {})
     result.steps = result.details.pop("steps", None)
 
-    dead = environment.dead_sites()
-    if dead:
-        result.status = "error"
-        result.error = "site container(s) stopped during the task: " + ", ".join(
-            f"{kind} {state}" for kind, state in dead.items()
-        )
-        _save_site_logs(environment, folder)
+    trouble = _environment_trouble(environment, folder)
+    if trouble is not None:
+        result.status, result.error = "error", trouble
 
     # Scoring reads the live sites (program_html), so it runs here, before teardown.
     on_phase(task_id, "evaluate", "")
@@ -201,6 +199,21 @@ def _from_pool(
     if member is not None:
         member.timings["start_s"] = time.monotonic() - mark
     return member
+
+
+def _environment_trouble(environment: Environment, folder: Path) -> str | None:
+    """What went wrong with the environment itself, if anything: dead sites or no engine."""
+    try:
+        environment.client.ping()
+    except (docker.errors.APIError, requests.exceptions.RequestException):
+        return "the Docker engine stopped answering during the task"
+    dead = environment.dead_sites()
+    if not dead:
+        return None
+    _save_site_logs(environment, folder)
+    return "site container(s) stopped during the task: " + ", ".join(
+        f"{kind} {state}" for kind, state in dead.items()
+    )
 
 
 def _start_fresh(
@@ -280,17 +293,12 @@ def execute_task(
             try:
                 _run_in_environment(environment, config, settings, folder, result, on_phase)
             except IsolationError as exc:
-                # A login or agent error is often only the symptom of a site that died.
-                dead = environment.dead_sites()
-                if not dead:
+                # A login or agent error is often only the symptom of a site that died, or of
+                # an engine that went away (e.g. dockerd restarting).
+                cause = _environment_trouble(environment, folder)
+                if cause is None:
                     raise
-                _save_site_logs(environment, folder)
-                raise EnvironmentStartError(
-                    "site container(s) stopped during the task: "
-                    + ", ".join(f"{kind} {state}" for kind, state in dead.items())
-                    + f"; then: {exc}",
-                    task_id=task_id,
-                ) from None
+                raise EnvironmentStartError(f"{cause}; then: {exc}", task_id=task_id) from None
             finally:
                 on_phase(task_id, "teardown", "")
                 environment.close()
