@@ -16,15 +16,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, NoReturn, Optional
+from typing import Annotated, Any, Optional
 
 import docker
 import docker.errors
 import requests
 import typer
-from rich.console import Console
 from rich.live import Live
-from rich.markup import escape
 from rich.table import Table
 
 from webarena_isolation import engine, pool, shared_sites
@@ -49,6 +47,8 @@ from webarena_isolation.runner import (
 )
 from webarena_isolation.shared_sites import is_per_task
 from webarena_isolation.tasks import TaskConfig, load_task_pool, select_tasks
+from webarena_isolation.terminal import console, err_console
+from webarena_isolation.terminal import fail as _fail
 
 logger = logging.getLogger(__name__)
 
@@ -57,18 +57,10 @@ app = typer.Typer(
     no_args_is_help=True,
     help="Run WebArena tasks in parallel, each against its own isolated Docker containers.",
 )
-console = Console()
-err_console = Console(stderr=True)
 app.add_typer(pool_app, name="pool")
 
 EXIT_INTERRUPTED = 130
 HOST_NAME_TEMPLATE = "{site}-t{task_id}.localhost"
-
-
-def _fail(exc: IsolationError) -> NoReturn:
-    # Escaped: messages hold brackets ("[sites.<kind>]") that rich would take as markup.
-    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(exc.exit_code)
 
 
 def _log_to(path: Path, verbose: bool) -> None:

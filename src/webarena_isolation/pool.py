@@ -14,12 +14,12 @@ its own that runs find by label).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
@@ -27,6 +27,7 @@ import docker.errors
 from webarena_isolation import engine
 from webarena_isolation.auth import sign_in_all
 from webarena_isolation.catalog import Catalog
+from webarena_isolation.cleanup import pid_alive
 from webarena_isolation.environment import Environment
 from webarena_isolation.errors import EnvironmentStartError, IsolationError
 
@@ -43,13 +44,28 @@ def site_set_key(kinds: Iterable[str]) -> str:
     return "+".join(sorted(set(kinds)))
 
 
+def _is_claimed(entries: list[dict[str, Any]]) -> bool:
+    """Whether any container of a member (from the listing endpoint) carries a claim."""
+    return any(CLAIM_SUFFIX in str(entry["Names"][0]) for entry in entries)
+
+
+def _members(client: docker.DockerClient, filters: dict[str, Any]) -> dict[str, list[Any]]:
+    """Containers from the listing endpoint, grouped by their environment's id."""
+    by_env: dict[str, list[Any]] = {}
+    for entry in client.api.containers(all=True, filters=filters):
+        env_id = (entry.get("Labels") or {}).get(engine.LABEL_ENV)
+        if env_id:
+            by_env.setdefault(env_id, []).append(entry)
+    return by_env
+
+
 def claim(client: docker.DockerClient, env_id: str, claimer: str) -> bool:
     """Try to take the pool member ``env_id``; True if this caller now owns it."""
     containers = client.api.containers(
         all=True, filters={"label": [f"{engine.LABEL_ENV}={env_id}"]}
     )
     anchors = sorted(str(c["Names"][0]).lstrip("/") for c in containers)
-    if not anchors or any(CLAIM_SUFFIX in name for name in anchors):
+    if not anchors or _is_claimed(containers):
         return False
     try:
         client.api.rename(anchors[0], f"{anchors[0]}{CLAIM_SUFFIX}-{claimer}")
@@ -83,16 +99,10 @@ def free_members(
     if url_host is not None:
         labels.append(f"{engine.LABEL_URL_HOST}={url_host}")
     filters = {"label": labels}
-    by_env: dict[str, list[dict[str, object]]] = {}
-    for entry in client.api.containers(all=True, filters=filters):
-        env_id = (entry.get("Labels") or {}).get(engine.LABEL_ENV)
-        if env_id:
-            by_env.setdefault(env_id, []).append(entry)
     return sorted(
         env_id
-        for env_id, entries in by_env.items()
-        if all(e.get("State") == "running" for e in entries)
-        and not any(CLAIM_SUFFIX in str(e["Names"][0]) for e in entries)  # type: ignore[index]
+        for env_id, entries in _members(client, filters).items()
+        if all(e.get("State") == "running" for e in entries) and not _is_claimed(entries)
     )
 
 
@@ -311,7 +321,7 @@ class EnvironmentPool:
         names = self.client.api.containers(
             all=True, filters={"label": [f"{engine.LABEL_ENV}={member.env_id}"]}
         )
-        return any(CLAIM_SUFFIX in str(entry["Names"][0]) for entry in names)
+        return _is_claimed(names)
 
     def _watch_loop(self) -> None:
         while not self._stop.wait(HEALTH_EVERY_S):
@@ -346,12 +356,11 @@ def pid_file(pool_id: str) -> Path:
 
 def owner_alive(pool_id: str) -> bool:
     """Whether the process of a ``pool start`` is still running."""
-    path = pid_file(pool_id)
     try:
-        os.kill(int(path.read_text()), 0)
+        pid = int(pid_file(pool_id).read_text())
     except (OSError, ValueError):
         return False
-    return True
+    return pid_alive(pid)
 
 
 _POOLS: dict[str, EnvironmentPool] = {}
@@ -400,15 +409,10 @@ def remove_unclaimed(client: docker.DockerClient, pool_id: str) -> int:
 
     Claimed members belong to the tasks that use them: their teardown removes them.
     """
-    by_env: dict[str, list[dict[str, object]]] = {}
     filters = {"label": [f"{engine.LABEL_POOL}={pool_id}"]}
-    for entry in client.api.containers(all=True, filters=filters):
-        env_id = (entry.get("Labels") or {}).get(engine.LABEL_ENV)
-        if env_id:
-            by_env.setdefault(env_id, []).append(entry)
     removed = 0
-    for env_id, entries in by_env.items():
-        if any(CLAIM_SUFFIX in str(e["Names"][0]) for e in entries):  # type: ignore[index]
+    for env_id, entries in _members(client, filters).items():
+        if _is_claimed(entries):
             continue
         env_filter = {"label": [f"{engine.LABEL_ENV}={env_id}"]}
         for entry in entries:

@@ -13,8 +13,6 @@ from typing import Annotated, Any, Optional
 
 import docker
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from webarena_isolation import engine
@@ -23,17 +21,12 @@ from webarena_isolation.cleanup import pid_alive
 from webarena_isolation.errors import IsolationError, UsageError
 from webarena_isolation.pool import EnvironmentPool, owner_alive, pid_file, remove_unclaimed
 from webarena_isolation.runner import new_run_id
+from webarena_isolation.terminal import console
+from webarena_isolation.terminal import fail as _fail
 
 logger = logging.getLogger(__name__)
 
 pool_app = typer.Typer(no_args_is_help=True, help="A warm pool of ready environments.")
-console = Console()
-err_console = Console(stderr=True)
-
-
-def _fail(exc: IsolationError) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-    raise typer.Exit(exc.exit_code)
 
 
 def _pool_ids(client: docker.DockerClient) -> dict[str, dict[str, Any]]:
